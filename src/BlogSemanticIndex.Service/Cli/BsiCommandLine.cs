@@ -1,0 +1,17 @@
+using System.CommandLine;
+
+namespace BlogSemanticIndex.Service.Cli;
+
+public static class BsiCommandLine
+{
+    public static RootCommand Create()
+    {
+        var root = new RootCommand("bsi — semantic search for Typecho blogs: the service and its admin commands.");
+        root.Options.Add(CommandRunner.ConfigFile);
+        root.Options.Add(CommandRunner.Settings);
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(MigrateCommand.Create());
+        root.Subcommands.Add(StatusCommand.Create());
+        return root;
+    }
+}

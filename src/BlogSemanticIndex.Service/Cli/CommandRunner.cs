@@ -1,0 +1,71 @@
+using System.CommandLine;
+using BlogSemanticIndex.Service.Hosting;
+using BlogSemanticIndex.Storage;
+using Microsoft.Extensions.Configuration;
+using Npgsql;
+using Serilog;
+
+namespace BlogSemanticIndex.Service.Cli;
+
+/// <summary>Options every command accepts, and the shared way a command reads configuration and fails.</summary>
+internal static class CommandRunner
+{
+    public static readonly Option<FileInfo?> ConfigFile = new("--config")
+    {
+        Description = "An extra JSON settings file, read after appsettings.json",
+        Recursive = true,
+    };
+
+    public static readonly Option<string[]> Settings = new("--set")
+    {
+        Description = "Override one setting, e.g. --set IndexStore:ConnectionString=\"Host=…\" (repeatable)",
+        Recursive = true,
+    };
+
+    /// <summary>
+    /// Builds configuration and logging, runs the command, and turns the failures an operator can fix
+    /// (bad settings, an unreachable database, a refused migration) into one log line and an exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(ParseResult parseResult, Func<IConfigurationRoot, Task<int>> command)
+    {
+        IConfigurationRoot configuration;
+        try
+        {
+            configuration = BsiConfiguration.Build(parseResult.GetValue(ConfigFile), parseResult.GetValue(Settings) ?? []);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException)
+        {
+            await Console.Error.WriteLineAsync($"bsi: {e.Message}");
+            return ExitCodes.BadConfiguration;
+        }
+
+        BsiLogging.Configure(configuration);
+        try
+        {
+            return await command(configuration);
+        }
+        catch (OptionsValidationFailure e)
+        {
+            Log.Fatal("Invalid configuration: {Reason}", e.Message);
+            return ExitCodes.BadConfiguration;
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            var connectionString = configuration.GetSection(IndexStoreOptions.SectionName)[nameof(IndexStoreOptions.ConnectionString)] ?? "";
+            Log.Fatal("{Reason}", IndexDataSource.DescribeConnectionFailure(connectionString, e));
+            return ExitCodes.DatabaseUnavailable;
+        }
+        catch (MigrationException e)
+        {
+            Log.Fatal("Schema migration refused: {Reason}", e.Message);
+            return ExitCodes.MigrationRefused;
+        }
+        finally
+        {
+            await Log.CloseAndFlushAsync();
+        }
+    }
+}
+
+/// <summary>A setting that is missing or out of range; the message names it and the allowed values.</summary>
+internal sealed class OptionsValidationFailure(string message) : Exception(message);

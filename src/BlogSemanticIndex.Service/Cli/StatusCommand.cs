@@ -1,0 +1,39 @@
+using System.CommandLine;
+using BlogSemanticIndex.Service.Hosting;
+using BlogSemanticIndex.Storage;
+using Spectre.Console;
+
+namespace BlogSemanticIndex.Service.Cli;
+
+internal static class StatusCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("status", "Show what the index holds: posts, chunks, model, whitening, last poll.");
+        command.SetAction(parseResult => CommandRunner.RunAsync(parseResult, async configuration =>
+        {
+            var options = configuration.GetIndexStoreOptions();
+            await using var dataSource = IndexDataSource.Create(options.ConnectionString);
+            var status = await new IndexStatusReader(dataSource, new MigrationRunner(dataSource, options.ResolveMigrationsPath())).ReadAsync();
+
+            var table = new Table().AddColumns("", "");
+            table.HideHeaders();
+            table.AddRow("schema version", $"{status.SchemaVersion}{(status.PendingMigrations > 0 ? $" ({status.PendingMigrations} pending: run bsi migrate)" : "")}");
+            table.AddRow("posts indexed", status.Posts.ToString());
+            table.AddRow("chunks", status.Chunks.ToString());
+            table.AddRow("embeddings", status.Embeddings.ToString());
+            table.AddRow("skipped posts", status.SkippedPosts.ToString());
+            table.AddRow("model", status.ActiveModel ?? "(none yet)");
+            table.AddRow("whitening version", status.ActiveWhiteningVersion?.ToString() ?? "(none: raw vectors)");
+            table.AddRow("last poll", status.LastPollAt?.ToString("u") ?? "(never)");
+            table.AddRow("lag", status.LastSuccessAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s since the last successful poll" : "(no successful poll yet)");
+            if (status.LastError is not null)
+            {
+                table.AddRow("last error", Markup.Escape(status.LastError));
+            }
+            AnsiConsole.Write(table);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}

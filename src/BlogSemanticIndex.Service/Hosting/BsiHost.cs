@@ -1,0 +1,42 @@
+using BlogSemanticIndex.Storage;
+using Microsoft.Extensions.Configuration;
+using Serilog;
+
+namespace BlogSemanticIndex.Service.Hosting;
+
+/// <summary>The web host behind <c>bsi serve</c>: its services and endpoints.</summary>
+public static class BsiHost
+{
+    public static WebApplication Build(IConfigurationRoot configuration, string? urls)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddConfiguration(configuration);
+        if (urls is not null)
+        {
+            builder.WebHost.UseUrls(urls);
+        }
+        // Each is a no-op unless the process runs under that service manager.
+        builder.Services.AddSystemd();
+        builder.Services.AddWindowsService(options => options.ServiceName = "bsi");
+        builder.Services.AddSerilog();
+
+        builder.Services.AddIndexStore(configuration.GetIndexStoreOptions());
+        builder.Services.AddHealthChecks()
+            .AddCheck<IndexDatabaseHealthCheck>("database");
+
+        var app = builder.Build();
+        app.UseSerilogRequestLogging();
+        app.MapHealthEndpoint();
+        return app;
+    }
+
+    private static IServiceCollection AddIndexStore(this IServiceCollection services, IndexStoreOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton(_ => IndexDataSource.Create(options.ConnectionString));
+        services.AddSingleton(sp => new MigrationRunner(sp.GetRequiredService<Npgsql.NpgsqlDataSource>(), options.ResolveMigrationsPath()));
+        services.AddSingleton<IndexStatusReader>();
+        return services;
+    }
+}

@@ -1,0 +1,19 @@
+using BlogSemanticIndex.Service.Cli;
+using BlogSemanticIndex.Storage;
+using Microsoft.Extensions.Configuration;
+
+namespace BlogSemanticIndex.Service.Hosting;
+
+internal static class ConfigurationExtensions
+{
+    public static IndexStoreOptions GetIndexStoreOptions(this IConfiguration configuration)
+    {
+        var options = configuration.GetSection(IndexStoreOptions.SectionName).Get<IndexStoreOptions>() ?? new IndexStoreOptions();
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new OptionsValidationFailure(
+                "IndexStore:ConnectionString is not set (appsettings.json, BSI__IndexStore__ConnectionString or --set IndexStore:ConnectionString=…)");
+        }
+        return options;
+    }
+}

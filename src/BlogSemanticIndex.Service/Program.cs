@@ -1,0 +1,3 @@
+using BlogSemanticIndex.Service.Cli;
+
+return await BsiCommandLine.Create().Parse(args).InvokeAsync();

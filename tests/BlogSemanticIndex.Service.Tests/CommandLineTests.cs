@@ -1,0 +1,58 @@
+using BlogSemanticIndex.TestSupport;
+
+namespace BlogSemanticIndex.Service.Tests;
+
+public sealed class CommandLineTests
+{
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("serve", "--help")]
+    [InlineData("migrate", "--help")]
+    [InlineData("status", "--help")]
+    public async Task Every_command_has_help(params string[] args)
+    {
+        var (exitCode, output) = await BsiProcess.RunAsync(null, args);
+
+        Assert.Equal(0, exitCode);
+        Assert.Contains("Usage:", output);
+        Assert.Contains("--config", output);
+    }
+
+    [Fact]
+    public async Task Migrate_then_status_reports_the_schema_and_an_empty_index()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync(migrate: false);
+        var environment = ServeCommandTests.Environment(database.ConnectionString);
+
+        var migrate = await BsiProcess.RunAsync(environment, "migrate");
+        var again = await BsiProcess.RunAsync(environment, "migrate");
+        var status = await BsiProcess.RunAsync(environment, "status");
+
+        Assert.Equal(0, migrate.ExitCode);
+        Assert.Contains("Applied V001__init.sql", migrate.Output);
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("up to date", again.Output);
+        Assert.Equal(0, status.ExitCode);
+        Assert.Matches(@"posts indexed\s*│\s*0", status.Output);
+    }
+
+    [Fact]
+    public async Task Flags_override_environment_settings()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync();
+        var broken = ServeCommandTests.Environment("Host=127.0.0.1;Port=1;Database=x;Username=x;Password=x;Timeout=2");
+
+        var status = await BsiProcess.RunAsync(broken, "status", "--set", $"IndexStore:ConnectionString={database.ConnectionString}");
+
+        Assert.Equal(0, status.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_malformed_setting_is_a_usage_error()
+    {
+        var (exitCode, output) = await BsiProcess.RunAsync(null, "status", "--set", "no-equals-sign");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Section:Key=value", output);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using BlogSemanticIndex.TestSupport;
+using Npgsql;
+
+namespace BlogSemanticIndex.Service.Tests;
+
+public sealed class ServeCommandTests
+{
+    [Fact]
+    public async Task Serve_migrates_answers_healthz_with_json_and_stops_cleanly_on_sigterm()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync(migrate: false);
+        var url = $"http://127.0.0.1:{FreePort()}";
+        using var bsi = BsiProcess.Start(Environment(database.ConnectionString), "serve", "--urls", url);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        var response = await WaitForHealthzAsync(http, url, bsi);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("healthy", health.RootElement.GetProperty("status").GetString());
+        var databaseCheck = health.RootElement.GetProperty("checks").GetProperty("database");
+        Assert.Equal("healthy", databaseCheck.GetProperty("status").GetString());
+        Assert.True(databaseCheck.GetProperty("data").GetProperty("schemaVersion").GetInt32() >= 1);
+
+        bsi.Terminate();
+        Assert.Equal(0, await bsi.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Contains("shutting down", bsi.Output);
+        Assert.DoesNotContain("Exception", bsi.Output);
+    }
+
+    [Fact]
+    public async Task A_wrong_database_password_gives_one_clear_line_and_a_nonzero_exit()
+    {
+        var wrong = new NpgsqlConnectionStringBuilder(TestIndexDatabase.ServerConnectionString) { Password = "wrong-password" }.ConnectionString;
+
+        var (exitCode, output) = await BsiProcess.RunAsync(Environment(wrong), "serve", "--urls", $"http://127.0.0.1:{FreePort()}");
+
+        Assert.NotEqual(0, exitCode);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var fatal = Assert.Single(lines, l => l.Contains("FTL"));
+        Assert.Contains("wrong password for role \"bsi\"", fatal);
+        Assert.DoesNotContain(lines, l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
+    internal static Dictionary<string, string> Environment(string connectionString) => new()
+    {
+        ["BSI__IndexStore__ConnectionString"] = connectionString,
+    };
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static async Task<HttpResponseMessage> WaitForHealthzAsync(HttpClient http, string url, BsiProcess bsi)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                return await http.GetAsync($"{url}/healthz");
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(200);
+            }
+            catch (HttpRequestException e)
+            {
+                throw new InvalidOperationException($"bsi serve never answered: {e.Message}\n{bsi.Output}");
+            }
+        }
+    }
+}

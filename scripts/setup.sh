@@ -151,6 +151,9 @@ GRANT ALL ON \`typecho%\`.* TO 'typecho'@'localhost';
 GRANT ALL ON \`typecho%\`.* TO 'typecho'@'127.0.0.1';
 CREATE USER IF NOT EXISTS 'bsi_reader'@'localhost' IDENTIFIED BY '$READER_DB_PASSWORD';
 CREATE USER IF NOT EXISTS 'bsi_reader'@'127.0.0.1' IDENTIFIED BY '$READER_DB_PASSWORD';
+-- The indexer only reads: SELECT on the blog databases (a site grants just contents, metas, relationships).
+GRANT SELECT ON \`typecho%\`.* TO 'bsi_reader'@'localhost';
+GRANT SELECT ON \`typecho%\`.* TO 'bsi_reader'@'127.0.0.1';
 SQL
 
 log "done: PostgreSQL $PG on 127.0.0.1:$PGPORT (pgvector), MariaDB on 127.0.0.1:3306, $(php -r 'echo "PHP ", PHP_VERSION;')"

@@ -20,18 +20,9 @@ public static class WhiteningFitter
     /// <summary>Fits on vectors held in memory.</summary>
     public static WhiteningModel Fit(IEnumerable<float[]> vectors, WhiteningParameters parameters, int sourceModelId = 0)
     {
-        var started = Stopwatch.StartNew();
-        CovarianceAccumulator? accumulator = null;
-        foreach (var vector in vectors)
-        {
-            accumulator ??= new CovarianceAccumulator(vector.Length);
-            accumulator.Add(vector);
-        }
-        if (accumulator is null)
-        {
-            throw new WhiteningFitException("no vectors to fit whitening on.");
-        }
-        return Fit(accumulator, parameters, sourceModelId, started);
+        var spectrum = FitSpectrum(vectors);
+        parameters.ValidateOrThrow(spectrum.Dimensions);
+        return spectrum.ToModel(parameters, sourceModelId);
     }
 
     /// <summary>
@@ -41,30 +32,42 @@ public static class WhiteningFitter
     public static WhiteningModel Fit(CovarianceAccumulator accumulator, WhiteningParameters parameters, int sourceModelId = 0,
         Stopwatch? started = null)
     {
+        parameters.ValidateOrThrow(accumulator.Dimensions);
+        return FitSpectrum(accumulator, started).ToModel(parameters, sourceModelId);
+    }
+
+    /// <summary>
+    /// The parameter-free part of a fit (mean and eigendecomposition), from which models for any (β, γ, k)
+    /// are derived in milliseconds: a sweep over a grid needs one covariance and one eigendecomposition.
+    /// </summary>
+    public static WhiteningSpectrum FitSpectrum(IEnumerable<float[]> vectors)
+    {
+        var started = Stopwatch.StartNew();
+        CovarianceAccumulator? accumulator = null;
+        foreach (var vector in vectors)
+        {
+            accumulator ??= new CovarianceAccumulator(vector.Length);
+            accumulator.Add(vector);
+        }
+        return accumulator is null
+            ? throw new WhiteningFitException("no vectors to fit whitening on.")
+            : FitSpectrum(accumulator, started);
+    }
+
+    /// <inheritdoc cref="FitSpectrum(IEnumerable{float[]})"/>
+    public static WhiteningSpectrum FitSpectrum(CovarianceAccumulator accumulator, Stopwatch? started = null)
+    {
         started ??= Stopwatch.StartNew();
         var d = accumulator.Dimensions;
-        parameters.ValidateOrThrow(d);
-        var k = parameters.ResolveDims(d);
         var (mean, covariance) = accumulator.Finish();
-
         var (eigenvalues, eigenvectors) = SymmetricEigen(covariance, d);
         if (!(eigenvalues[0] > 0) || !double.IsFinite(eigenvalues[0]))
         {
             throw new WhiteningFitException(
                 $"the {accumulator.Count} vectors do not vary (largest covariance eigenvalue {eigenvalues[0]}); there is nothing to whiten.");
         }
-
-        var projection = new double[d * k];
-        for (var i = 0; i < d; i++)
-        {
-            for (var j = 0; j < k; j++)
-            {
-                projection[i * k + j] = eigenvectors[i * d + j];
-            }
-        }
         var count = accumulator.Count > int.MaxValue ? int.MaxValue : (int)accumulator.Count;
-        return new WhiteningModel(sourceModelId, parameters.Beta, parameters.Gamma, k, parameters.Epsilon,
-            mean, projection, eigenvalues, count, started.Elapsed.TotalSeconds);
+        return new WhiteningSpectrum(mean, eigenvalues, eigenvectors, count, started.Elapsed.TotalSeconds);
     }
 
     /// <summary>

@@ -1,0 +1,544 @@
+using System.Collections.Concurrent;
+using System.Data;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+using NpgsqlTypes;
+using Pgvector;
+
+namespace BlogSemanticIndex.Whitening;
+
+/// <summary>
+/// Versioned whitening models in PostgreSQL, each with its own reduced-vector table
+/// <c>chunk_vectors_w{version}</c> (chunk_id, text_hash, embedding vector(k), HNSW cosine index).
+/// </summary>
+/// <remarks>
+/// <para><b>Build beside, then switch.</b> A fit inserts its row as <c>building</c>, then creates, fills
+/// (binary COPY), indexes and analyses its table while the active version keeps serving. Only then does
+/// one READ COMMITTED transaction lock the <c>active_index</c> row, catch the new table up with the raw
+/// vectors written since it was filled, mark it <c>ready</c>, move the pointer and mark the previous
+/// version <c>retired</c>. Retired tables are dropped after that commit. A search therefore never sees
+/// a table the pointer names before it is complete.</para>
+/// <para><b>Concurrent fits</b> each build their own table; their switches serialise on the
+/// <c>active_index</c> row lock, so the last to commit is live and the other is retired — neither can
+/// expose a half-built table. A session advisory lock per version (keyed by schema and version) marks a
+/// build in progress, so a crashed build's leftovers are recognised and cleaned up
+/// (<see cref="DropAbandonedBuildsAsync"/>).</para>
+/// <para><b>The indexer</b> writes new chunks' reduced vectors with <see cref="TransformAndUpsertAsync(NpgsqlConnection, NpgsqlTransaction?, int, IReadOnlyCollection{long}, CancellationToken)"/>
+/// in its own transaction, which takes a share lock on the <c>active_index</c> row: a switch waits for
+/// those transactions, and its catch-up then sees what they committed, so no chunk is lost between the
+/// table fill and the switch.</para>
+/// <para><b>Searches</b> read the pointer, then query the named table. A search that read the old name
+/// just before the old table is dropped gets <c>undefined_table</c>; <see cref="RunOnActiveAsync{T}"/>
+/// re-reads the pointer and retries on the new version. The drop waits at most 2 s for searches still
+/// reading the old table (lock_timeout) and otherwise leaves it for the next clean-up.</para>
+/// </remarks>
+public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, WhiteningOptions? options = null, ILogger<WhiteningStore>? logger = null)
+{
+    private const string TablePrefix = "chunk_vectors_w";
+
+    // Advisory locks are per database; the schema in the key keeps isolated indexes (one schema each) apart.
+    private const string TryLockSql = "SELECT pg_try_advisory_lock(hashtext(current_schema() || ':bsi_whitening_build'), @version)";
+    private const string UnlockSql = "SELECT pg_advisory_unlock(hashtext(current_schema() || ':bsi_whitening_build'), @version)";
+
+    private const int SwitchAttempts = 3;
+
+    private readonly WhiteningOptions _options = options ?? new WhiteningOptions();
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
+
+    // A version's model never changes once saved, so it is read once per process.
+    private readonly ConcurrentDictionary<int, WhiteningModel> _models = new();
+
+    [GeneratedRegex(@"^chunk_vectors_w[0-9]+$")]
+    private static partial Regex TableNamePattern();
+
+    /// <summary>The reduced-vector table of a version.</summary>
+    public static string TableName(int version) => $"{TablePrefix}{version}";
+
+    /// <summary>Quotes a reduced-vector table name for SQL text; refuses anything that is not one.</summary>
+    public static string QuoteTable(string table) =>
+        TableNamePattern().IsMatch(table) ? $"\"{table}\"" : throw new ArgumentException($"\"{table}\" is not a whitening table name ({TablePrefix}<version>).", nameof(table));
+
+    // ---------------------------------------------------------------- fit, build, switch
+
+    /// <summary>
+    /// Fits a new version on every raw vector of encoder <paramref name="modelId"/> in <c>chunk_embeddings</c>,
+    /// builds its table beside the active one and, with <paramref name="activate"/>, switches to it.
+    /// </summary>
+    /// <exception cref="WhiteningFitException">Too few vectors (fewer than 2, or n ≤ k with γ &gt; 0) or no variance.</exception>
+    public async Task<WhiteningBuildResult> FitAsync(int modelId, WhiteningParameters parameters, bool activate = true,
+        CancellationToken cancellationToken = default)
+    {
+        var started = Stopwatch.StartNew();
+        var dimensions = await ReadModelDimensionsAsync(modelId, cancellationToken);
+        parameters.ValidateOrThrow(dimensions);
+        var dims = parameters.ResolveDims(dimensions);
+
+        var accumulator = new CovarianceAccumulator(dimensions);
+        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var command = new NpgsqlCommand("SELECT chunk_id, embedding FROM chunk_embeddings WHERE model_id = @model", connection))
+        {
+            command.Parameters.AddWithValue("model", modelId);
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var chunkId = reader.GetInt64(0);
+                var vector = reader.GetFieldValue<Vector>(1).Memory.Span;
+                if (vector.Length != dimensions)
+                {
+                    throw new WhiteningFitException(
+                        $"chunk {chunkId} has a {vector.Length}-dimensional vector for encoder model {modelId}, which has {dimensions} dimensions; re-embed it.");
+                }
+                accumulator.Add(vector);
+            }
+        }
+        if (accumulator.Count <= dims && parameters.Gamma > 0)
+        {
+            throw new WhiteningFitException(
+                $"cannot whiten {accumulator.Count} vectors to {dims} dimensions with Gamma {parameters.Gamma}: with n ≤ k some kept directions have no variance " +
+                $"and would only be scaled up by Epsilon; index more posts, lower {WhiteningOptions.SectionName}:Dims below {accumulator.Count}, or use Gamma 0.");
+        }
+        var model = WhiteningFitter.Fit(accumulator, parameters, modelId, started);
+        _logger.LogInformation(
+            "Fitted whitening {Parameters} for encoder model {ModelId} on {VectorCount} vectors in {FitSeconds:F2} s; {ExplainedVariance:P1} of the variance kept",
+            parameters, modelId, model.VectorCount, model.FitSeconds, model.ExplainedVariance);
+        return await SaveAndBuildAsync(model, activate, cancellationToken);
+    }
+
+    /// <summary>
+    /// Saves a fitted model as a new version, builds its table (vectors of its encoder model from
+    /// <c>chunk_embeddings</c>, HNSW index, ANALYZE) and, with <paramref name="activate"/>, switches to it;
+    /// otherwise it stays <c>ready</c> for <see cref="ActivateAsync"/>. On failure the version is removed.
+    /// </summary>
+    public async Task<WhiteningBuildResult> SaveAndBuildAsync(WhiteningModel model, bool activate = true, CancellationToken cancellationToken = default)
+    {
+        if (model.SourceModelId <= 0)
+        {
+            throw new ArgumentException("the model has no source encoder model id; fit it with the encoder_models id of its vectors.", nameof(model));
+        }
+        await DropAbandonedBuildsAsync(cancellationToken);
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var version = Convert.ToInt32(await ScalarAsync(connection, null,
+            "SELECT nextval(pg_get_serial_sequence('whitening_models', 'version'))", cancellationToken));
+        var table = TableName(version);
+        // The lock is taken before the row exists, so a 'building' row always has a live lock behind it
+        // unless its builder died.
+        if (!await TryLockAsync(connection, version, cancellationToken))
+        {
+            throw new InvalidOperationException($"whitening version {version} is locked by another session; this should not happen for a new version.");
+        }
+        try
+        {
+            await ExecuteAsync(connection, null, """
+                INSERT INTO whitening_models (version, model_id, beta, gamma, dims, epsilon, mean, projection, eigenvalues,
+                                              vector_count, fit_seconds, reduced_table, state)
+                VALUES (@version, @model, @beta, @gamma, @dims, @epsilon, @mean, @projection, @eigenvalues,
+                        @count, @seconds, @table, 'building')
+                """, cancellationToken,
+                ("version", version), ("model", model.SourceModelId), ("beta", model.Beta), ("gamma", model.Gamma),
+                ("dims", model.Dims), ("epsilon", model.Epsilon), ("mean", model.MeanArray), ("projection", model.ProjectionArray),
+                ("eigenvalues", model.EigenvaluesArray), ("count", model.VectorCount), ("seconds", model.FitSeconds), ("table", table));
+            _models[version] = model;
+            var switched = false;
+            try
+            {
+                var (rows, copyTime, indexTime) = await BuildTableAsync(connection, table, model, cancellationToken);
+                var switchTime = TimeSpan.Zero;
+                int? retired = null;
+                if (activate)
+                {
+                    var clock = Stopwatch.StartNew();
+                    retired = await SwitchAsync(connection, version, model, cancellationToken);
+                    switched = true;
+                    switchTime = clock.Elapsed;
+                }
+                else
+                {
+                    await ExecuteAsync(connection, null, "UPDATE whitening_models SET state = 'ready' WHERE version = @version",
+                        cancellationToken, ("version", version));
+                    switched = true; // built and kept: a failure from here on must not remove it
+                }
+                _logger.LogInformation(
+                    "Built whitening version {Version} ({Table}, {Rows} vectors of {Dims} dims): copy {CopySeconds:F2} s, index {IndexSeconds:F2} s, switch {SwitchSeconds:F3} s; active: {Activated}, retired: {RetiredVersion}",
+                    version, table, rows, model.Dims, copyTime.TotalSeconds, indexTime.TotalSeconds, switchTime.TotalSeconds, activate, retired);
+                await DropRetiredTablesQuietlyAsync();
+                return new WhiteningBuildResult(version, table, rows, activate, retired, false,
+                    TimeSpan.FromSeconds(model.FitSeconds), copyTime, indexTime, switchTime);
+            }
+            catch (Exception error) when (!switched)
+            {
+                _logger.LogWarning(error, "Building whitening version {Version} failed; removing it", version);
+                _models.TryRemove(version, out _);
+                await CleanUpQuietlyAsync(connection, version, table, $"DELETE FROM whitening_models WHERE version = {version} AND {NotLiveCondition}");
+                throw;
+            }
+        }
+        finally
+        {
+            await UnlockQuietlyAsync(connection, version);
+        }
+    }
+
+    /// <summary>
+    /// Makes a stored version live. A <c>ready</c> version with its table is switched to at once; a
+    /// <c>retired</c> one whose table was dropped (or a crashed build) has its table rebuilt first, beside the
+    /// active one. A no-op for the version already active.
+    /// </summary>
+    public async Task<WhiteningBuildResult> ActivateAsync(int version, CancellationToken cancellationToken = default)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            var row = await ReadVersionRowAsync(connection, version, cancellationToken)
+                ?? throw new InvalidOperationException($"there is no whitening version {version}; `bsi whitening list` shows the stored versions.");
+            if (row.IsActive)
+            {
+                return new WhiteningBuildResult(version, row.Table, 0, true, null, false, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero, TimeSpan.Zero);
+            }
+            var model = await LoadAsync(version, cancellationToken);
+            // Checked again in the switch; refusing here saves rebuilding a table that could never go live.
+            if (await ScalarAsync(connection, null, "SELECT model_id FROM active_index", cancellationToken) is int activeModel
+                && activeModel != model.SourceModelId)
+            {
+                throw new InvalidOperationException(
+                    $"whitening version {version} was fitted on encoder model {model.SourceModelId}, but the active encoder model is {activeModel}; fit a new version for the active model.");
+            }
+            if (!await TryLockAsync(connection, version, cancellationToken))
+            {
+                throw new InvalidOperationException($"whitening version {version} is being built by another process; activate it when that has finished.");
+            }
+            var markedBuilding = false;
+            try
+            {
+                // Read again under the lock: the build that held it may have finished or been abandoned meanwhile.
+                row = (await ReadVersionRowAsync(connection, version, cancellationToken))!;
+                long rows = 0;
+                TimeSpan copyTime = TimeSpan.Zero, indexTime = TimeSpan.Zero;
+                var rebuild = row.State == WhiteningState.Building || !row.TableExists;
+                if (rebuild)
+                {
+                    // Rows that are 'building' are skipped by the retired-table clean-up, so nothing drops the table under us.
+                    await ExecuteAsync(connection, null, "UPDATE whitening_models SET state = 'building' WHERE version = @version",
+                        cancellationToken, ("version", version));
+                    markedBuilding = true;
+                    await ExecuteAsync(connection, null, $"DROP TABLE IF EXISTS {QuoteTable(row.Table)}", cancellationToken);
+                    (rows, copyTime, indexTime) = await BuildTableAsync(connection, row.Table, model, cancellationToken);
+                }
+                var clock = Stopwatch.StartNew();
+                var retired = await SwitchAsync(connection, version, model, cancellationToken);
+                markedBuilding = false;
+                _logger.LogInformation("Activated whitening version {Version} (rebuilt: {Rebuilt}); retired version {RetiredVersion}", version, rebuild, retired);
+                await DropRetiredTablesQuietlyAsync();
+                return new WhiteningBuildResult(version, row.Table, rows, true, retired, rebuild, TimeSpan.Zero, copyTime, indexTime, clock.Elapsed);
+            }
+            catch (TableMissingException) when (attempt < 2)
+            {
+                // The retired-table clean-up dropped it between our check and the switch: rebuild.
+                continue;
+            }
+            catch when (markedBuilding)
+            {
+                await CleanUpQuietlyAsync(connection, version, row.Table,
+                    $"UPDATE whitening_models SET state = 'retired', retired_at = now() WHERE version = {version} AND {NotLiveCondition}");
+                throw;
+            }
+            finally
+            {
+                await UnlockQuietlyAsync(connection, version);
+            }
+        }
+    }
+
+    /// <summary>Creates, fills, indexes and analyses a version's table; the table must not exist.</summary>
+    private async Task<(long Rows, TimeSpan CopyTime, TimeSpan IndexTime)> BuildTableAsync(
+        NpgsqlConnection connection, string table, WhiteningModel model, CancellationToken cancellationToken)
+    {
+        var quoted = QuoteTable(table);
+        var clock = Stopwatch.StartNew();
+        // No foreign key while filling: a chunk deleted after the reader's snapshot would fail the COPY.
+        // It is added (NOT VALID, then validated) once the table is full; see below.
+        await ExecuteAsync(connection, null, $"""
+            CREATE TABLE {quoted} (
+                chunk_id  bigint PRIMARY KEY,
+                text_hash bytea  NOT NULL,
+                embedding vector({model.Dims}) NOT NULL
+            )
+            """, cancellationToken);
+
+        long rows = 0;
+        await using (var source = await dataSource.OpenConnectionAsync(cancellationToken))
+        await using (var command = new NpgsqlCommand("SELECT chunk_id, text_hash, embedding FROM chunk_embeddings WHERE model_id = @model", source))
+        {
+            command.Parameters.AddWithValue("model", model.SourceModelId);
+            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+            await using var writer = await connection.BeginBinaryImportAsync(
+                $"COPY {quoted} (chunk_id, text_hash, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            var batch = new List<ChunkVector>(_options.BatchSize);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                batch.Add(new ChunkVector(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<Vector>(2).ToArray()));
+                if (batch.Count == _options.BatchSize)
+                {
+                    rows += await WriteBatchAsync(writer, batch, model, cancellationToken);
+                    batch.Clear();
+                }
+            }
+            rows += await WriteBatchAsync(writer, batch, model, cancellationToken);
+            await writer.CompleteAsync(cancellationToken);
+        }
+
+        // From the moment the key exists, deleting a chunk cascades here; rows whose chunk vanished before
+        // that are removed, and validation then scans without blocking writers. Three statements, three
+        // transactions: adding the key locks chunks against writes only for as long as the ALTER itself.
+        await ExecuteAsync(connection, null,
+            $"ALTER TABLE {quoted} ADD CONSTRAINT {table}_chunk_fk FOREIGN KEY (chunk_id) REFERENCES chunks (id) ON DELETE CASCADE NOT VALID",
+            cancellationToken);
+        await ExecuteAsync(connection, null, $"DELETE FROM {quoted} w WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = w.chunk_id)", cancellationToken);
+        await ExecuteAsync(connection, null, $"ALTER TABLE {quoted} VALIDATE CONSTRAINT {table}_chunk_fk", cancellationToken);
+        var copyTime = clock.Elapsed;
+
+        clock.Restart();
+        await ExecuteAsync(connection, null, $"""
+            CREATE INDEX {table}_embedding_hnsw ON {quoted} USING hnsw (embedding vector_cosine_ops)
+                WITH (m = {_options.HnswM}, ef_construction = {_options.HnswEfConstruction});
+            ANALYZE {quoted};
+            """, cancellationToken);
+        return (rows, copyTime, clock.Elapsed);
+    }
+
+    private static async Task<int> WriteBatchAsync(NpgsqlBinaryImporter writer, List<ChunkVector> batch, WhiteningModel model, CancellationToken cancellationToken)
+    {
+        if (batch.Count == 0)
+        {
+            return 0;
+        }
+        var reduced = model.TransformBatch(batch.Select(b => b.Embedding).ToList());
+        for (var i = 0; i < batch.Count; i++)
+        {
+            await writer.StartRowAsync(cancellationToken);
+            await writer.WriteAsync(batch[i].ChunkId, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(batch[i].TextHash, NpgsqlDbType.Bytea, cancellationToken);
+            await writer.WriteAsync(new Vector(reduced[i]), "vector", cancellationToken);
+        }
+        return batch.Count;
+    }
+
+    /// <summary>
+    /// The one transaction that makes <paramref name="version"/> live; returns the version it retired.
+    /// Retries when a chunk deleted during the catch-up breaks the foreign key.
+    /// </summary>
+    private async Task<int?> SwitchAsync(NpgsqlConnection connection, int version, WhiteningModel model, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SwitchOnceAsync(connection, version, model, cancellationToken);
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && attempt < SwitchAttempts)
+            {
+                _logger.LogInformation("A chunk was deleted while whitening version {Version} caught up; switching again", version);
+            }
+        }
+    }
+
+    private async Task<int?> SwitchOnceAsync(NpgsqlConnection connection, int version, WhiteningModel model, CancellationToken cancellationToken)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
+
+        // 1. The pointer row, FOR UPDATE: waits for indexer transactions that hold it FOR SHARE (they write the
+        //    active table) and for another switch; each later statement sees what they committed.
+        int? activeModel, previous;
+        await using (var command = new NpgsqlCommand("SELECT model_id, whitening_version FROM active_index FOR UPDATE", connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new InvalidOperationException("the active_index row is missing; run the migrations (bsi migrate).");
+            }
+            activeModel = reader.IsDBNull(0) ? null : reader.GetInt32(0);
+            previous = reader.IsDBNull(1) ? null : reader.GetInt32(1);
+        }
+        if (activeModel is { } live && live != model.SourceModelId)
+        {
+            throw new InvalidOperationException(
+                $"whitening version {version} was fitted on encoder model {model.SourceModelId}, but the active encoder model is {live}; fit a new version for the active model.");
+        }
+
+        // 2. The version row, FOR UPDATE: the retired-table clean-up holds it while dropping, so the table check is reliable.
+        string table;
+        await using (var command = new NpgsqlCommand(
+            "SELECT reduced_table, to_regclass(reduced_table) IS NOT NULL FROM whitening_models WHERE version = @version FOR UPDATE", connection, transaction))
+        {
+            command.Parameters.AddWithValue("version", version);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                throw new InvalidOperationException($"whitening version {version} was deleted during the switch.");
+            }
+            table = reader.GetString(0);
+            if (!reader.GetBoolean(1))
+            {
+                throw new TableMissingException();
+            }
+        }
+
+        // 3. Catch up with what the indexer committed since the table was filled.
+        var (removed, added) = await CatchUpAsync(connection, transaction, table, model, cancellationToken);
+
+        // 4. Move the pointer.
+        await ExecuteAsync(connection, transaction, """
+            UPDATE whitening_models SET state = 'ready', activated_at = now(), retired_at = NULL WHERE version = @version;
+            UPDATE active_index SET whitening_version = @version, switched_at = now();
+            UPDATE whitening_models SET state = 'retired', retired_at = now() WHERE version = @previous AND version <> @version;
+            """, cancellationToken, ("version", version), ("previous", (object?)previous ?? DBNull.Value));
+        await transaction.CommitAsync(cancellationToken);
+        if (removed + added > 0)
+        {
+            _logger.LogInformation("Whitening version {Version} caught up at the switch: {Removed} stale rows removed, {Added} added", version, removed, added);
+        }
+        return previous == version ? null : previous;
+    }
+
+    private static async Task<(int Removed, int Added)> CatchUpAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
+        string table, WhiteningModel model, CancellationToken cancellationToken)
+    {
+        var quoted = QuoteTable(table);
+        int removed;
+        await using (var command = new NpgsqlCommand($"""
+            DELETE FROM {quoted} w
+            WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e
+                              WHERE e.chunk_id = w.chunk_id AND e.model_id = @model AND e.text_hash = w.text_hash)
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("model", model.SourceModelId);
+            removed = await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        var missing = new List<ChunkVector>();
+        await using (var command = new NpgsqlCommand($"""
+            SELECT e.chunk_id, e.text_hash, e.embedding FROM chunk_embeddings e
+            WHERE e.model_id = @model AND NOT EXISTS (SELECT 1 FROM {quoted} w WHERE w.chunk_id = e.chunk_id)
+            """, connection, transaction))
+        {
+            command.Parameters.AddWithValue("model", model.SourceModelId);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                missing.Add(new ChunkVector(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<Vector>(2).ToArray()));
+            }
+        }
+        if (missing.Count > 0)
+        {
+            await using var writer = await connection.BeginBinaryImportAsync(
+                $"COPY {quoted} (chunk_id, text_hash, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
+            await WriteBatchAsync(writer, missing, model, cancellationToken);
+            await writer.CompleteAsync(cancellationToken);
+        }
+        return (removed, missing.Count);
+    }
+
+    private sealed class TableMissingException() : Exception("the version's table was dropped during the switch");
+
+    private sealed record VersionRow(string Table, string State, bool TableExists, bool IsActive);
+
+    private static async Task<VersionRow?> ReadVersionRowAsync(NpgsqlConnection connection, int version, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("""
+            SELECT w.reduced_table, w.state, to_regclass(w.reduced_table) IS NOT NULL, a.whitening_version IS NOT NULL
+            FROM whitening_models w LEFT JOIN active_index a ON a.whitening_version = w.version
+            WHERE w.version = @version
+            """, connection);
+        command.Parameters.AddWithValue("version", version);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken)
+            ? new VersionRow(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetBoolean(3))
+            : null;
+    }
+
+    private async Task<int> ReadModelDimensionsAsync(int modelId, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT dimensions FROM encoder_models WHERE id = @model");
+        command.Parameters.AddWithValue("model", modelId);
+        return await command.ExecuteScalarAsync(cancellationToken) is int dimensions
+            ? dimensions
+            : throw new InvalidOperationException($"there is no encoder model {modelId} in encoder_models.");
+    }
+
+    private static async Task<bool> TryLockAsync(NpgsqlConnection connection, int version, CancellationToken cancellationToken) =>
+        (bool)(await ScalarAsync(connection, null, TryLockSql, cancellationToken, ("version", version)))!;
+
+    private async Task UnlockQuietlyAsync(NpgsqlConnection connection, int version)
+    {
+        try
+        {
+            await ScalarAsync(connection, null, UnlockSql, CancellationToken.None, ("version", version));
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // The lock dies with the session anyway (a broken connection is not returned to the pool).
+            _logger.LogWarning(e, "Could not release the build lock of whitening version {Version}", version);
+        }
+    }
+
+    // A failed build's row is still 'building' and not live; checked in SQL so that a failure reported after a
+    // switch did commit (a lost acknowledgement) can never remove the live version.
+    private const string NotLiveCondition = "state = 'building' AND version IS DISTINCT FROM (SELECT whitening_version FROM active_index)";
+
+    /// <summary>Runs <paramref name="markSql"/> (which must match the failed build's row only while it is not live), then drops the table if it did.</summary>
+    private async Task CleanUpQuietlyAsync(NpgsqlConnection connection, int version, string table, string markSql)
+    {
+        try
+        {
+            if (await ExecuteAsync(connection, null, markSql, CancellationToken.None) > 0)
+            {
+                await ExecuteAsync(connection, null, $"DROP TABLE IF EXISTS {QuoteTable(table)}", CancellationToken.None);
+            }
+            else
+            {
+                _logger.LogWarning("Whitening version {Version} is no longer a failed build; its table {Table} is kept", version, table);
+            }
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            _logger.LogWarning(e, "Could not clean up after a failed whitening build; DropAbandonedBuildsAsync will retry");
+        }
+    }
+
+    private async Task DropRetiredTablesQuietlyAsync()
+    {
+        try
+        {
+            await DropRetiredTablesAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            _logger.LogWarning(e, "Could not drop retired whitening tables; the next fit or activation retries");
+        }
+    }
+
+    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql,
+        CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql,
+        CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        await using var command = new NpgsqlCommand(sql, connection, transaction);
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+        return await command.ExecuteScalarAsync(cancellationToken);
+    }
+}

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
 
@@ -22,50 +23,19 @@ internal static class BertCharRules
     };
 
     /// <summary>
-    /// What clean-text removes: NUL, U+FFFD, and every "other" character (Cc, Cf, Cn, Co, Cs) except tab, line feed and
-    /// carriage return, which count as whitespace instead.
+    /// What clean-text removes: NUL, U+FFFD, and every "other" character (Cc, Cf, Co) except tab, line feed and carriage
+    /// return, which count as whitespace instead. Unassigned code points are kept, as the reference keeps them.
     /// </summary>
-    public static bool IsRemovedByCleanText(int c)
-    {
-        if (c is 0 or 0xFFFD)
-        {
-            return true;
-        }
-
-        if (c is '\t' or '\n' or '\r')
-        {
-            return false;
-        }
-
-        return CharUnicodeInfo.GetUnicodeCategory(c) switch
-        {
-            UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse
-                or UnicodeCategory.Surrogate => true,
-            UnicodeCategory.OtherNotAssigned => true,
-            _ => UnicodeVersionGap.IsUnassignedInReference(c),
-        };
-    }
+    public static bool IsRemovedByCleanText(int c) =>
+        c is not ('\t' or '\n' or '\r') && BertUnicodeTables.Contains(BertUnicodeTables.Removed, c);
 
     /// <summary>
     /// ASCII punctuation (every non-alphanumeric printable ASCII character: 33–47, 58–64, 91–96, 123–126, so
     /// <c>$ + &lt; = &gt; ^ ` | ~</c> count although Unicode files them as symbols) or a Unicode P* character.
     /// </summary>
-    public static bool IsPunctuation(int c)
-    {
-        if (c is >= 33 and <= 47 or >= 58 and <= 64 or >= 91 and <= 96 or >= 123 and <= 126)
-        {
-            return true;
-        }
-
-        return CharUnicodeInfo.GetUnicodeCategory(c) switch
-        {
-            UnicodeCategory.ConnectorPunctuation or UnicodeCategory.DashPunctuation
-                or UnicodeCategory.OpenPunctuation or UnicodeCategory.ClosePunctuation
-                or UnicodeCategory.InitialQuotePunctuation or UnicodeCategory.FinalQuotePunctuation
-                or UnicodeCategory.OtherPunctuation => true,
-            _ => false,
-        };
-    }
+    public static bool IsPunctuation(int c) =>
+        c is >= 33 and <= 47 or >= 58 and <= 64 or >= 91 and <= 96 or >= 123 and <= 126
+        || (c > 126 && BertUnicodeTables.Contains(BertUnicodeTables.Punctuation, c));
 
     /// <summary>
     /// The CJK blocks that BERT splits into single-character words. Hangul, kana and the CJK symbols are not among them,
@@ -84,8 +54,28 @@ internal static class BertCharRules
         _ => false,
     };
 
+    private static readonly ConcurrentDictionary<int, string> Decompositions = new();
+
+    /// <summary>The canonical decomposition (NFD) of one code point, cached: text repeats its characters.</summary>
+    public static string Decompose(Rune rune)
+    {
+        if (rune.IsAscii)
+        {
+            return rune.ToString();
+        }
+
+        return Decompositions.GetOrAdd(rune.Value, static value =>
+        {
+            var text = char.ConvertFromUtf32(value);
+
+            // Noncharacters (U+FDD0…, U+xFFFE) make .NET's normaliser throw; they have no decomposition.
+            var isNonCharacter = value is >= 0xFDD0 and <= 0xFDEF || (value & 0xFFFE) == 0xFFFE;
+            return isNonCharacter ? text : text.Normalize(NormalizationForm.FormD);
+        });
+    }
+
     public static bool IsNonSpacingMark(int c) =>
-        CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark;
+        c >= 0x300 && BertUnicodeTables.Contains(BertUnicodeTables.NonSpacingMarks, c);
 
     /// <summary>
     /// Rust's <c>char::to_lowercase</c>: the full mapping, which differs from the simple one .NET applies only for

@@ -22,7 +22,7 @@ internal static class TokenizerFolderReader
         var tokenizerJson = Path.Combine(folder, "tokenizer.json");
         if (File.Exists(tokenizerJson))
         {
-            return ReadTokenizerJson(tokenizerJson, maxLength);
+            return ReadTokenizerJson(tokenizerJson, maxLength, tokenizerConfig);
         }
 
         var vocabPath = Path.Combine(folder, "vocab.txt");
@@ -71,7 +71,7 @@ internal static class TokenizerFolderReader
         return lines;
     }
 
-    private static WordPieceTokenizer ReadTokenizerJson(string path, int maxLength)
+    private static WordPieceTokenizer ReadTokenizerJson(string path, int maxLength, JsonElement? tokenizerConfig)
     {
         using var document = JsonDocument.Parse(File.ReadAllBytes(path));
         var root = document.RootElement;
@@ -157,10 +157,16 @@ internal static class TokenizerFolderReader
             throw new InvalidDataException($"{path}: the vocabulary ids are not the contiguous range 0…n-1.");
         }
 
-        options = options with
+        // tokenizer.json does not name the padding token; tokenizer_config.json does.
+        if (tokenizerConfig is { } config)
         {
-            PadToken = vocabulary.Values.Contains(options.PadToken) ? options.PadToken : options.UnknownToken,
-        };
+            options = options with
+            {
+                PadToken = GetToken(config, "pad_token") ?? options.PadToken,
+                MaskToken = GetToken(config, "mask_token") ?? options.MaskToken,
+            };
+        }
+
         return new WordPieceTokenizer([.. vocabulary.Values], options, specials);
     }
 

@@ -8,11 +8,14 @@ namespace BlogSemanticIndex.Tokenization;
 /// <c>BertPreTokenizer</c> → <c>WordPiece</c> → <c>[CLS] $A [SEP]</c>), with a character span for every token.
 /// </summary>
 /// <remarks>
-/// Written here rather than wrapping Microsoft.ML.Tokenizers' <c>BertTokenizer</c>: that one's pre-tokenizer departs
-/// from Hugging Face's (it drops <c>~</c>, the backquote and <c>ⅴ</c>, and splits <c>a_2</c> differently: 8 of 4,006
-/// Chinese texts came out different), and patching its input could not repair offsets into the caller's string. The
-/// whole algorithm is a page of code, so every rule is visible in <see cref="BertCharRules"/> and checked code point by
-/// code point against the reference in the tests. Instances are immutable and safe to share between threads.
+/// Written here rather than wrapping Microsoft.ML.Tokenizers' <c>BertTokenizer</c>, for three reasons. Its
+/// pre-tokenizer departs from Hugging Face's (it drops <c>~</c>, the backquote and <c>ⅴ</c> and splits <c>a_2</c>
+/// differently: 8 of 4,006 Chinese texts came out different). Any tokenizer that asks .NET for Unicode categories cannot
+/// be exact: the reference uses Unicode 8 tables, and with .NET's own categories 819,695 code points tokenised
+/// differently (see <see cref="BertUnicodeTables"/>). And pre-tokenising its input ourselves would still leave the
+/// offsets into the caller's string to be rebuilt. The whole algorithm is a page of code, so every rule is visible here
+/// and in <see cref="BertCharRules"/>, and the tests check it code point by code point against the reference.
+/// Instances are immutable and safe to share between threads.
 /// </remarks>
 public sealed class WordPieceTokenizer
 {
@@ -312,8 +315,7 @@ public sealed class WordPieceTokenizer
 
             if (_options.EffectiveStripAccents)
             {
-                var decomposed = rune.ToString().Normalize(NormalizationForm.FormD);
-                foreach (var part in decomposed.EnumerateRunes())
+                foreach (var part in BertCharRules.Decompose(rune).EnumerateRunes())
                 {
                     if (!BertCharRules.IsNonSpacingMark(part.Value))
                     {

@@ -12,6 +12,7 @@ public static class BsiCommandLine
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
+        root.Subcommands.Add(WhiteningCommand.Create());
         return root;
     }
 }

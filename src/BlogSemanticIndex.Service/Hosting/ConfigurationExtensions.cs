@@ -1,5 +1,6 @@
 using BlogSemanticIndex.Service.Cli;
 using BlogSemanticIndex.Storage;
+using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Configuration;
 
 namespace BlogSemanticIndex.Service.Hosting;
@@ -13,6 +14,17 @@ internal static class ConfigurationExtensions
         {
             throw new OptionsValidationFailure(
                 "IndexStore:ConnectionString is not set (appsettings.json, BSI__IndexStore__ConnectionString or --set IndexStore:ConnectionString=…)");
+        }
+        return options;
+    }
+
+    public static WhiteningOptions GetWhiteningOptions(this IConfiguration configuration)
+    {
+        var options = configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>() ?? new WhiteningOptions();
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationFailure(string.Join(" ", errors));
         }
         return options;
     }

@@ -9,6 +9,9 @@ public sealed class CommandLineTests
     [InlineData("serve", "--help")]
     [InlineData("migrate", "--help")]
     [InlineData("status", "--help")]
+    [InlineData("whitening", "fit", "--help")]
+    [InlineData("model", "pull", "--help")]
+    [InlineData("embed", "--help")]
     public async Task Every_command_has_help(params string[] args)
     {
         var (exitCode, output) = await BsiProcess.RunAsync(null, args);
@@ -54,5 +57,43 @@ public sealed class CommandLineTests
 
         Assert.Equal(2, exitCode);
         Assert.Contains("Section:Key=value", output);
+    }
+
+    [Fact]
+    public async Task Embed_prints_one_unit_vector_per_text_with_chinese_kept_readable()
+    {
+        var (exitCode, output) = await BsiProcess.RunAsync(null, "embed", "新词发现算法", "hello world");
+
+        Assert.Equal(0, exitCode);
+        var lines = output.Split('\n').Where(l => l.StartsWith('{')).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Equal("新词发现算法", lines[0].GetProperty("text").GetString());
+        foreach (var line in lines)
+        {
+            var vector = line.GetProperty("vector").EnumerateArray().Select(v => v.GetDouble()).ToArray();
+            Assert.Equal(384, vector.Length);
+            Assert.Equal(1.0, Math.Sqrt(vector.Sum(v => v * v)), 3);
+        }
+    }
+
+    [Fact]
+    public async Task Whitening_fit_on_an_empty_index_says_what_to_do_first()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync();
+
+        var (exitCode, output) = await BsiProcess.RunAsync(ServeCommandTests.Environment(database.ConnectionString), "whitening", "fit");
+
+        Assert.Equal(1, exitCode);
+        Assert.Contains("no vectors yet", output);
+    }
+
+    [Fact]
+    public async Task An_invalid_encoder_setting_names_the_setting_and_the_allowed_values()
+    {
+        var (exitCode, output) = await BsiProcess.RunAsync(null, "model", "info", "--set", "Encoder:Precision=fp8");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("Encoder:Precision 'fp8'", output);
+        Assert.Contains("fp32", output);
     }
 }

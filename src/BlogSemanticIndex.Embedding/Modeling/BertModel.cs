@@ -33,16 +33,28 @@ public sealed class BertModel : Module<Tensor, Tensor, Tensor>
 
     public BertConfig Config { get; }
 
+    /// <summary>How dense layers run; chosen by <see cref="PrepareForInference"/> from the device and dtype.</summary>
+    internal DenseKernel DenseKernel { get; private set; } = DenseKernel.Linear;
+
     /// <summary>Fuses projections and turns gradients off. Call once, after the last <c>to(device/dtype)</c>.</summary>
-    public void PrepareForInference()
+    public void PrepareForInference(DenseKernel? kernel = null)
     {
         using var noGrad = torch.no_grad();
         foreach (var parameter in parameters())
         {
             parameter.requires_grad = false;
         }
-        encoder.Fuse();
+        var first = parameters().First();
+        DenseKernel = kernel ?? (first.device_type == DeviceType.CPU && first.dtype == ScalarType.Float32 ? DenseKernel.Conv1x1 : DenseKernel.Linear);
+        encoder.Fuse(DenseKernel);
         eval();
+    }
+
+    /// <summary>Switches how dense layers run (for benchmarks and tests; both kernels give the same numbers).</summary>
+    internal void UseDenseKernel(DenseKernel kernel)
+    {
+        DenseKernel = kernel;
+        encoder.Fuse(kernel);
     }
 
     /// <summary>
@@ -107,11 +119,11 @@ internal sealed class BertEncoder : Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public void Fuse()
+    public void Fuse(DenseKernel kernel)
     {
         foreach (var item in layer)
         {
-            item.Fuse();
+            item.Fuse(kernel);
         }
     }
 
@@ -152,7 +164,31 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    public void Fuse() => attention.Self.Fuse();
+    private DenseKernel kernel = DenseKernel.Linear;
+
+    public void Fuse(DenseKernel denseKernel)
+    {
+        attention.Self.Fuse();
+        kernel = denseKernel;
+    }
+
+    /// <summary><c>x·Wᵀ + b</c> over the last dimension of a contiguous [batch, length, in] tensor.</summary>
+    private Tensor Dense(Tensor x, Tensor weight, Tensor? bias)
+    {
+        if (kernel == DenseKernel.Linear)
+        {
+            return F.linear(x, weight, bias);
+        }
+        // The same product as a 1×1 convolution over a channels-last view of x (no copy: [batch, length, in] is
+        // exactly NHWC with H = 1). libtorch sends fp32 convolutions to oneDNN, whose AVX-512 kernels beat the sgemm
+        // that F.linear reaches on this CPU; the output comes back channels-last, i.e. [batch, length, out] in memory.
+        var batch = x.shape[0];
+        var length = x.shape[1];
+        var outFeatures = weight.shape[0];
+        var nhwc = x.view(batch, 1, length, x.shape[2]).permute(0, 3, 1, 2);
+        var y = F.conv2d(nhwc, weight.view(outFeatures, weight.shape[1], 1, 1), bias);
+        return y.permute(0, 2, 3, 1).reshape(batch, length, outFeatures);
+    }
 
     public override Tensor forward(Tensor hidden, Tensor? keyMask)
     {
@@ -161,23 +197,23 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
         var batch = hidden.shape[0];
         var length = hidden.shape[1];
 
-        var qkv = F.linear(hidden, attention.Self.FusedWeight, attention.Self.FusedBias);
+        var qkv = Dense(hidden, attention.Self.FusedWeight, attention.Self.FusedBias);
         // [batch, length, 3, heads, headDim] -> three [batch, heads, length, headDim] views, no copy.
         var parts = qkv.view(batch, length, 3, heads, headDim).permute(2, 0, 3, 1, 4);
         var context = F.scaled_dot_product_attention(parts[0], parts[1], parts[2], keyMask);
         var merged = context.transpose(1, 2).reshape(batch, length, hiddenSize);
 
-        var attended = F.linear(merged, attention.Output.Dense.weight!, attention.Output.Dense.bias).add_(hidden);
+        var attended = Dense(merged, attention.Output.Dense.weight!, attention.Output.Dense.bias).add_(hidden);
         attended = F.layer_norm(attended, [hiddenSize], attention.Output.Norm.weight, attention.Output.Norm.bias, eps);
 
-        var inner = F.linear(attended, intermediate.Dense.weight!, intermediate.Dense.bias);
+        var inner = Dense(attended, intermediate.Dense.weight!, intermediate.Dense.bias);
         inner = activation switch
         {
             "gelu" => inner.gelu_(),
             "gelu_new" or "gelu_pytorch_tanh" => inner.gelu_(TorchSharp.Modules.GELU.Approximate.tanh),
             _ => inner.relu_(),
         };
-        var outer = F.linear(inner, output.Dense.weight!, output.Dense.bias).add_(attended);
+        var outer = Dense(inner, output.Dense.weight!, output.Dense.bias).add_(attended);
         return F.layer_norm(outer, [hiddenSize], output.Norm.weight, output.Norm.bias, eps).MoveToOuterDisposeScope();
     }
 }
@@ -275,4 +311,14 @@ internal sealed class DenseWithNorm : Module
 
     public Linear Dense => dense;
     public LayerNorm Norm => layerNorm;
+}
+
+/// <summary>How the dense (fully connected) layers are computed.</summary>
+public enum DenseKernel
+{
+    /// <summary><c>F.linear</c>: libtorch's BLAS path (oneDNN for bf16 on the CPU, cuBLAS on CUDA).</summary>
+    Linear,
+
+    /// <summary>A 1×1 convolution on a channels-last view: routes fp32 CPU products through oneDNN.</summary>
+    Conv1x1,
 }

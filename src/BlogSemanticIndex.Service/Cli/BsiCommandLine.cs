@@ -13,6 +13,8 @@ public static class BsiCommandLine
         root.Subcommands.Add(MigrateCommand.Create());
         root.Subcommands.Add(StatusCommand.Create());
         root.Subcommands.Add(WhiteningCommand.Create());
+        root.Subcommands.Add(ModelCommand.Create());
+        root.Subcommands.Add(EmbedCommand.Create());
         return root;
     }
 }

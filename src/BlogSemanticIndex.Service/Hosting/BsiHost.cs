@@ -22,8 +22,12 @@ public static class BsiHost
         builder.Services.AddSerilog();
 
         builder.Services.AddIndexStore(configuration.GetIndexStoreOptions());
+        builder.Services.AddSingleton(configuration.GetEncoderOptions());
+        builder.Services.AddSingleton<EncoderHost>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<EncoderHost>());
         builder.Services.AddHealthChecks()
-            .AddCheck<IndexDatabaseHealthCheck>("database");
+            .AddCheck<IndexDatabaseHealthCheck>("database")
+            .AddCheck<EncoderHealthCheck>("model");
 
         var app = builder.Build();
         app.UseSerilogRequestLogging();

@@ -1,4 +1,5 @@
 using BlogSemanticIndex.Service.Cli;
+using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Configuration;
@@ -14,6 +15,17 @@ internal static class ConfigurationExtensions
         {
             throw new OptionsValidationFailure(
                 "IndexStore:ConnectionString is not set (appsettings.json, BSI__IndexStore__ConnectionString or --set IndexStore:ConnectionString=…)");
+        }
+        return options;
+    }
+
+    public static EncoderOptions GetEncoderOptions(this IConfiguration configuration)
+    {
+        var options = configuration.GetSection(EncoderOptions.SectionName).Get<EncoderOptions>() ?? new EncoderOptions();
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationFailure(string.Join(" ", errors));
         }
         return options;
     }

@@ -1,0 +1,83 @@
+namespace BlogSemanticIndex.Embedding;
+
+/// <summary>Which model encodes text, where and how (configuration section <c>Encoder</c>).</summary>
+public sealed class EncoderOptions
+{
+    public const string SectionName = "Encoder";
+    public const string DefaultModel = Builtin.BuiltinMiniLm.ModelId;
+
+    public static readonly IReadOnlyList<string> AllowedDevices = ["auto", "cpu", "cuda", "cuda:N"];
+    public static readonly IReadOnlyList<string> AllowedPrecisions = ["auto", "fp32", "fp16", "bf16"];
+
+    /// <summary>
+    /// <c>builtin:minilm</c> (offline default, shipped inside the binary), a local model folder (Hugging Face /
+    /// sentence-transformers layout), or a hub repository id <c>org/name</c> already pulled into the Hugging Face cache.
+    /// </summary>
+    public string Model { get; set; } = DefaultModel;
+
+    /// <summary>For a hub id: a branch, tag or commit in the local cache; empty means <c>main</c>.</summary>
+    public string Revision { get; set; } = "";
+
+    /// <summary><c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public string Device { get; set; } = "auto";
+
+    /// <summary>
+    /// <c>auto</c> (fp32 on CPU; bf16 on a CUDA GPU that supports it, else fp16), <c>fp32</c>, <c>fp16</c> (CUDA only) or
+    /// <c>bf16</c> (CUDA, or a CPU with AVX512-BF16 or AMX).
+    /// </summary>
+    public string Precision { get; set; } = "auto";
+
+    /// <summary>Intra-op CPU threads for libtorch; 0 keeps libtorch's default (one per core).</summary>
+    public int Threads { get; set; }
+
+    /// <summary>The most tokens (padding included) in one forward pass; bounds memory per batch.</summary>
+    public int MaxTokensPerBatch { get; set; } = 8192;
+
+    /// <summary>Prepended to search queries (not to documents), for models trained with one, e.g. bge's instruction.</summary>
+    public string QueryPrefix { get; set; } = "";
+
+    /// <summary>Every problem with these settings, each naming the setting and its allowed values; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(Model))
+        {
+            errors.Add($"{SectionName}:Model is empty; use {DefaultModel}, a model folder path, or a hub id such as org/name.");
+        }
+        else if (Model.StartsWith("builtin:", StringComparison.Ordinal) && Model != DefaultModel)
+        {
+            errors.Add($"{SectionName}:Model '{Model}' is not a builtin model; allowed builtin values: {DefaultModel}.");
+        }
+        if (!IsValidDevice(Device))
+        {
+            errors.Add($"{SectionName}:Device '{Device}' is not valid; allowed values: {string.Join(", ", AllowedDevices)}.");
+        }
+        if (!AllowedPrecisions.Contains(Precision?.Trim().ToLowerInvariant()))
+        {
+            errors.Add($"{SectionName}:Precision '{Precision}' is not valid; allowed values: {string.Join(", ", AllowedPrecisions)}.");
+        }
+        if (Threads < 0 || Threads > 1024)
+        {
+            errors.Add($"{SectionName}:Threads {Threads} is not valid; use 0 (libtorch default) or a thread count from 1 to 1024.");
+        }
+        if (MaxTokensPerBatch < 512 || MaxTokensPerBatch > 1_048_576)
+        {
+            errors.Add($"{SectionName}:MaxTokensPerBatch {MaxTokensPerBatch} is not valid; use 512 to 1048576 (one full-length text must fit).");
+        }
+        return errors;
+    }
+
+    /// <summary>Throws with every problem listed, or returns this.</summary>
+    public EncoderOptions EnsureValid()
+    {
+        var errors = Validate();
+        return errors.Count == 0 ? this : throw new ArgumentException(string.Join(" ", errors));
+    }
+
+    internal static bool IsValidDevice(string? device)
+    {
+        var value = device?.Trim().ToLowerInvariant();
+        return value is "auto" or "cpu" or "cuda"
+               || (value is not null && value.StartsWith("cuda:", StringComparison.Ordinal) && int.TryParse(value[5..], out var index) && index >= 0);
+    }
+}

@@ -1,0 +1,262 @@
+using BlogSemanticIndex.Embedding.Builtin;
+using BlogSemanticIndex.Embedding.Checkpoints;
+using BlogSemanticIndex.Embedding.Modeling;
+using BlogSemanticIndex.Embedding.Stages;
+using BlogSemanticIndex.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BlogSemanticIndex.Embedding;
+
+/// <summary>
+/// Text → sentence vectors: tokenizer → BERT → pooling → (normalise), the sentence-transformers pipeline on TorchSharp.
+/// </summary>
+/// <remarks>
+/// <see cref="Encode"/> sorts texts by token count, cuts them into micro-batches under a token budget, pads each batch
+/// only to its own longest text, and returns vectors in input order. Not thread-safe: one caller at a time
+/// (libtorch already spreads one batch over all cores).
+/// </remarks>
+public sealed class SentenceEncoder : IDisposable
+{
+    private readonly BertModel model;
+    private readonly Pooling pooling;
+    private readonly bool normalize;
+    private readonly Device device;
+    private readonly ScalarType dtype;
+    private readonly int maxTokensPerBatch;
+    private readonly string queryPrefix;
+
+    private SentenceEncoder(BertModel model, WordPieceTokenizer tokenizer, Pooling pooling, bool normalize, Device device,
+        EncoderPrecision precision, EncoderOptions options, ModelInfo info)
+    {
+        this.model = model;
+        Tokenizer = tokenizer;
+        this.pooling = pooling;
+        this.normalize = normalize;
+        this.device = device;
+        Precision = precision;
+        dtype = precision.ToScalarType();
+        maxTokensPerBatch = options.MaxTokensPerBatch;
+        queryPrefix = options.QueryPrefix;
+        Info = info;
+    }
+
+    public ModelInfo Info { get; }
+    public WordPieceTokenizer Tokenizer { get; }
+    public EncoderPrecision Precision { get; }
+    public int Dimensions => Info.Dimensions;
+    public int MaxTokens => Info.MaxTokens;
+
+    /// <summary>How the model's dense layers run (see <see cref="Modeling.DenseKernel"/>).</summary>
+    internal DenseKernel DenseKernel
+    {
+        get => model.DenseKernel;
+        set => model.UseDenseKernel(value);
+    }
+
+    /// <summary>Loads the model named by <paramref name="options"/> (builtin, folder or cached hub id).</summary>
+    public static SentenceEncoder Create(EncoderOptions options)
+    {
+        options.EnsureValid();
+        var model = options.Model.Trim();
+        if (model == BuiltinMiniLm.ModelId)
+        {
+            var imported = BuiltinMiniLm.EnsureImported();
+            return FromFolder(imported.Folder, options, BuiltinMiniLm.ModelId, imported.Revision);
+        }
+        if (Directory.Exists(model))
+        {
+            return FromFolder(model, options, Path.GetFullPath(model), "local");
+        }
+        if (HubCache.LooksLikeRepoId(model))
+        {
+            var (folder, commit) = HubCache.Resolve(model, options.Revision);
+            return FromFolder(folder, options, model, commit);
+        }
+        throw new DirectoryNotFoundException(
+            $"{EncoderOptions.SectionName}:Model '{model}' is neither {BuiltinMiniLm.ModelId}, an existing model folder, nor a hub id (org/name).");
+    }
+
+    /// <summary>Loads a Hugging Face / sentence-transformers model folder.</summary>
+    public static SentenceEncoder FromFolder(string folder, EncoderOptions options, string? name = null, string? revision = null)
+    {
+        options.EnsureValid();
+        if (options.Threads > 0)
+        {
+            set_num_threads(options.Threads);
+        }
+        var device = DeviceSelection.ResolveDevice(options.Device);
+        var precision = DeviceSelection.ResolvePrecision(options.Precision, device);
+
+        var manifest = ModulesManifest.Load(folder);
+        var config = BertConfig.Load(Path.Combine(manifest.TransformerPath, "config.json"));
+        var tokenizer = WordPieceTokenizer.FromModelFolder(manifest.TransformerPath);
+        if (tokenizer.VocabularySize > config.VocabSize)
+        {
+            throw new InvalidDataException(
+                $"{folder}: the tokenizer has {tokenizer.VocabularySize} tokens but the model's vocab_size is {config.VocabSize}.");
+        }
+        var pooling = manifest.PoolingPath is null ? new Pooling(PoolingMode.Mean) : Pooling.Load(manifest.PoolingPath);
+
+        var model = LoadModel(manifest.TransformerPath, config, device, precision.ToScalarType());
+        var maxTokens = Math.Min(tokenizer.MaxLength, config.MaxPositionEmbeddings);
+        var info = new ModelInfo(
+            Name: name ?? folder,
+            Revision: revision ?? "local",
+            Folder: Path.GetFullPath(folder),
+            Architecture: $"BertModel ({config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, {config.HiddenAct})",
+            Dimensions: config.HiddenSize,
+            MaxTokens: maxTokens,
+            Layers: config.NumHiddenLayers,
+            Heads: config.NumAttentionHeads,
+            Pooling: pooling.Mode.ToString().ToLowerInvariant(),
+            Normalized: manifest.Normalize,
+            Device: device.ToString(),
+            Precision: precision.ToSettingName(),
+            Threads: get_num_threads());
+        return new SentenceEncoder(model, tokenizer, pooling, manifest.Normalize, device, precision, options, info);
+    }
+
+    /// <summary>Reads the weights on the CPU with strict key checks, then moves them to the device and dtype.</summary>
+    internal static BertModel LoadModel(string folder, BertConfig config, Device device, ScalarType dtype)
+    {
+        var checkpoint = CheckpointLoader.FindCheckpoint(folder);
+        var model = new BertModel(config);
+        try
+        {
+            var tensors = CheckpointLoader.ReadTensors(checkpoint);
+            try
+            {
+                CheckpointLoader.Apply(model, tensors, checkpoint);
+            }
+            finally
+            {
+                foreach (var tensor in tensors.Values)
+                {
+                    tensor.Dispose();
+                }
+            }
+            model.to(device, dtype);
+            model.PrepareForInference();
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Vectors for <paramref name="texts"/>, in input order, each of <see cref="Dimensions"/> floats.</summary>
+    public float[][] Encode(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        var ids = new int[texts.Count][];
+        for (var i = 0; i < texts.Count; i++)
+        {
+            ids[i] = Tokenize(texts[i]);
+        }
+        return EncodeIds(ids, cancellationToken);
+    }
+
+    /// <summary>The vector of a search query: <see cref="EncoderOptions.QueryPrefix"/> + <paramref name="query"/>.</summary>
+    public float[] EncodeQuery(string query) => Encode([queryPrefix + query])[0];
+
+    /// <summary>The ids the model sees for <paramref name="text"/>: [CLS] … [SEP], truncated to <see cref="MaxTokens"/>.</summary>
+    public int[] Tokenize(string text) => Tokenizer.Encode(text, MaxTokens).Ids;
+
+    /// <summary>
+    /// Vectors for pre-tokenised texts (each [CLS] … [SEP], at most <see cref="MaxTokens"/> ids), in input order.
+    /// </summary>
+    public float[][] EncodeIds(IReadOnlyList<int[]> ids, CancellationToken cancellationToken = default)
+    {
+        var results = new float[ids.Count][];
+        foreach (var batch in PlanBatches(ids, maxTokensPerBatch))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            RunWithOomRetry(ids, batch, results);
+        }
+        return results;
+    }
+
+    /// <summary>
+    /// Groups text indices into batches: longest first, each batch's padded size (count × its longest) within
+    /// <paramref name="tokenBudget"/>, so texts of similar length share a batch and little is padding.
+    /// </summary>
+    public static List<int[]> PlanBatches(IReadOnlyList<int[]> ids, int tokenBudget)
+    {
+        var order = Enumerable.Range(0, ids.Count).OrderByDescending(i => ids[i].Length).ThenBy(i => i).ToArray();
+        var batches = new List<int[]>();
+        var start = 0;
+        while (start < order.Length)
+        {
+            var longest = Math.Max(1, ids[order[start]].Length);
+            var count = Math.Max(1, Math.Min(order.Length - start, tokenBudget / longest));
+            batches.Add(order[start..(start + count)]);
+            start += count;
+        }
+        return batches;
+    }
+
+    private void RunWithOomRetry(IReadOnlyList<int[]> ids, int[] batch, float[][] results)
+    {
+        try
+        {
+            RunBatch(ids, batch, results);
+        }
+        catch (Exception e) when (device.type == DeviceType.CUDA && batch.Length > 1 && IsOutOfMemory(e))
+        {
+            // Halve and retry: the budget was too generous for this GPU's free memory.
+            var half = batch.Length / 2;
+            RunWithOomRetry(ids, batch[..half], results);
+            RunWithOomRetry(ids, batch[half..], results);
+        }
+    }
+
+    private static bool IsOutOfMemory(Exception e) =>
+        e.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("CUDA_ERROR_OUT_OF_MEMORY", StringComparison.Ordinal);
+
+    private void RunBatch(IReadOnlyList<int[]> ids, int[] batch, float[][] results)
+    {
+        var length = batch.Max(i => ids[i].Length);
+        var padded = new long[batch.Length * length];
+        var maskValues = new bool[batch.Length * length];
+        var needsMask = false;
+        var padId = Tokenizer.PadId;
+        for (var row = 0; row < batch.Length; row++)
+        {
+            var source = ids[batch[row]];
+            if (source.Length > MaxTokens)
+            {
+                throw new ArgumentException($"Text {batch[row]} has {source.Length} ids; the model takes at most {MaxTokens}.");
+            }
+            var offset = row * length;
+            for (var j = 0; j < length; j++)
+            {
+                var real = j < source.Length;
+                padded[offset + j] = real ? source[j] : padId;
+                maskValues[offset + j] = real;
+                needsMask |= !real;
+            }
+        }
+
+        using var inference = inference_mode();
+        using var scope = NewDisposeScope();
+        var inputIds = tensor(padded, [batch.Length, length], ScalarType.Int64).to(device);
+        var mask = tensor(maskValues, [batch.Length, length]).to(device);
+        var tokens = model.forward(inputIds, needsMask ? mask : null);
+        var vectors = pooling.Forward(tokens, mask);
+        if (normalize)
+        {
+            vectors = Normalize.Forward(vectors);
+        }
+        var flat = vectors.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        var width = (int)vectors.shape[1];
+        for (var row = 0; row < batch.Length; row++)
+        {
+            results[batch[row]] = flat.AsSpan(row * width, width).ToArray();
+        }
+    }
+
+    public void Dispose() => model.Dispose();
+}

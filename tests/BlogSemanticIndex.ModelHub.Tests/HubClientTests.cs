@@ -1,5 +1,7 @@
 using System.Text;
 
+using BlogSemanticIndex.TestSupport;
+
 namespace BlogSemanticIndex.ModelHub.Tests;
 
 public sealed class HubClientTests : IDisposable

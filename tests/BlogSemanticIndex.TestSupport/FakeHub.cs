@@ -5,10 +5,11 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 
-namespace BlogSemanticIndex.ModelHub.Tests;
+namespace BlogSemanticIndex.TestSupport;
 
-/// <summary>One model repository as the fake hub serves it; LFS files go through a 302 to the "CDN" path.</summary>
-internal sealed class FakeRepo(string id, string commit)
+/// <summary>A stand-in for the Hugging Face hub (which is unreachable here), serving the same URL layout.
+/// One model repository as the fake hub serves it; LFS files go through a 302 to the "CDN" path.</summary>
+public sealed class FakeRepo(string id, string commit)
 {
     public string Id { get; } = id;
 
@@ -27,7 +28,7 @@ internal sealed class FakeRepo(string id, string commit)
 }
 
 /// <summary>A recorded request: method, path (with query), Range header, Authorization header.</summary>
-internal sealed record FakeRequest(string Method, string Path, string? Range, string? Authorization);
+public sealed record FakeRequest(string Method, string Path, string? Range, string? Authorization);
 
 /// <summary>
 /// A local HTTP server in the hub's URL layout: <c>/api/models/{repo}/revision/{rev}</c>,
@@ -35,7 +36,7 @@ internal sealed record FakeRequest(string Method, string Path, string? Range, st
 /// carrying <c>X-Linked-Etag</c> / <c>X-Linked-Size</c>), and <c>/cdn/{sha256}</c> serving LFS bytes with Range.
 /// Faults can be injected per file.
 /// </summary>
-internal sealed class FakeHub : IDisposable
+public sealed class FakeHub : IDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;

@@ -15,6 +15,7 @@ public static class BsiCommandLine
         root.Subcommands.Add(WhiteningCommand.Create());
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
         return root;
     }
 }

@@ -21,7 +21,7 @@ internal static class ServeCommand
         return command;
     }
 
-    private static async Task<int> ServeAsync(IConfigurationRoot configuration, string? urls)
+    internal static async Task<int> ServeAsync(IConfigurationRoot configuration, string? urls)
     {
         var app = BsiHost.Build(configuration, urls);
         await using (app)

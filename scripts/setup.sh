@@ -135,8 +135,10 @@ pg_db typecho typecho
 
 # --- MariaDB and PHP (the Typecho side) --------------------------------------------------
 have_pkg mariadb-server || { log "installing MariaDB"; apt_install mariadb-server mariadb-client; }
-for p in php-cli php-mysql php-sqlite3 php-curl php-mbstring sqlite3 curl; do
-  have_pkg "$p" || { log "installing PHP CLI and extensions"; apt_install php-cli php-mysql php-sqlite3 php-curl php-mbstring sqlite3 curl; break; }
+php_packages="php-cli php-mysql php-sqlite3 php-curl php-mbstring phpunit sqlite3 curl"
+for p in $php_packages; do
+  # shellcheck disable=SC2086
+  have_pkg "$p" || { log "installing PHP CLI, extensions and PHPUnit"; apt_install $php_packages; break; }
 done
 if ! mysqladmin ping --silent 2>/dev/null; then
   log "starting MariaDB"

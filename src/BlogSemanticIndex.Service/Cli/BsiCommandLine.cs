@@ -16,6 +16,7 @@ public static class BsiCommandLine
         root.Subcommands.Add(ModelCommand.Create());
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ReindexCommand.Create());
         return root;
     }
 }

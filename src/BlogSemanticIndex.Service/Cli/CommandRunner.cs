@@ -44,7 +44,7 @@ internal static class CommandRunner
         {
             return await command(configuration);
         }
-        catch (OptionsValidationFailure e)
+        catch (Exception e) when (e is OptionsValidationFailure or Microsoft.Extensions.Options.OptionsValidationException)
         {
             Log.Fatal("Invalid configuration: {Reason}", e.Message);
             return ExitCodes.BadConfiguration;

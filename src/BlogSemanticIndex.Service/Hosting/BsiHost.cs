@@ -1,3 +1,4 @@
+using BlogSemanticIndex.Indexing;
 using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Configuration;
 using Serilog;
@@ -25,6 +26,24 @@ public static class BsiHost
         builder.Services.AddSingleton(configuration.GetEncoderOptions());
         builder.Services.AddSingleton<EncoderHost>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EncoderHost>());
+        // The pipeline shares the host's one encoder; resolving it waits for the background load.
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<EncoderHost>().GetAsync(CancellationToken.None).GetAwaiter().GetResult());
+        if (string.IsNullOrWhiteSpace(configuration["Blog:ConnectionString"]))
+        {
+            Log.Warning("No blog is configured (Blog:ConnectionString): the indexer is off and searches answer from the existing index");
+        }
+        else
+        {
+            try
+            {
+                builder.Services.AddIndexing(configuration);
+            }
+            catch (ArgumentException e)
+            {
+                throw new Cli.OptionsValidationFailure(e.Message);
+            }
+        }
+        builder.Services.AddSingleton(configuration.GetAdminOptions());
         builder.Services.AddHealthChecks()
             .AddCheck<IndexDatabaseHealthCheck>("database")
             .AddCheck<EncoderHealthCheck>("model");
@@ -32,6 +51,7 @@ public static class BsiHost
         var app = builder.Build();
         app.UseSerilogRequestLogging();
         app.MapHealthEndpoint();
+        app.MapAdminApi();
         return app;
     }
 

@@ -30,6 +30,9 @@ internal static class ConfigurationExtensions
         return options;
     }
 
+    public static AdminOptions GetAdminOptions(this IConfiguration configuration) =>
+        configuration.GetSection(AdminOptions.SectionName).Get<AdminOptions>() ?? new AdminOptions();
+
     public static WhiteningOptions GetWhiteningOptions(this IConfiguration configuration)
     {
         var options = configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>() ?? new WhiteningOptions();

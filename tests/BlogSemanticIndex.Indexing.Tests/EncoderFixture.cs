@@ -1,0 +1,34 @@
+using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Embedding.Builtin;
+
+namespace BlogSemanticIndex.Indexing.Tests;
+
+/// <summary>
+/// The real builtin MiniLM on the CPU, loaded once for every test class in the collection (about 1-2 s), imported into the
+/// folder the encoder tests use so a machine imports it once.
+/// </summary>
+public sealed class EncoderFixture : IDisposable
+{
+    public EncoderFixture()
+    {
+        var folder = BuiltinMiniLm.EnsureImported(Path.Combine(Path.GetTempPath(), "bsi-tests", "models", BuiltinMiniLm.FolderName));
+        Encoder = SentenceEncoder.FromFolder(folder.Folder, new EncoderOptions { Device = "cpu", Precision = "fp32" }, BuiltinMiniLm.ModelId, folder.Revision);
+        ChunkEncoder = new SentenceEncoderAdapter(Encoder);
+        TokenSpans = new WordPieceTokenSpans(Encoder.Tokenizer);
+    }
+
+    public SentenceEncoder Encoder { get; }
+
+    public IChunkEncoder ChunkEncoder { get; }
+
+    public WordPieceTokenSpans TokenSpans { get; }
+
+    public void Dispose() => Encoder.Dispose();
+}
+
+/// <summary>Every class that needs the encoder shares one; the collection also keeps them from running in parallel (two cores).</summary>
+[CollectionDefinition(Name)]
+public sealed class EncoderCollection : ICollectionFixture<EncoderFixture>
+{
+    public const string Name = "MiniLM encoder";
+}

@@ -1,0 +1,186 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Quartz;
+
+namespace BlogSemanticIndex.Indexing.Tests;
+
+/// <summary>
+/// The jobs as the service runs them: <see cref="IndexingServiceCollectionExtensions.AddIndexing"/> with Quartz's
+/// clustered persistent store in the test's index schema (its tables provisioned there on start).
+/// </summary>
+public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(encoder)
+{
+    // The service's source reads the system clock, so the posts are dated before the real now.
+    private static readonly long RealNow = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+
+    protected override async Task SeedAsync()
+    {
+        await H.InsertPostAsync(1, "Quartz", "<!--markdown-->Jobs on a clustered store.", RealNow - 900);
+        await H.InsertPostAsync(2, "Cluster", "<!--markdown-->One node runs each fire.", RealNow - 800);
+        await H.InsertPostAsync(3, "Hidden", "<!--markdown-->Never indexed.", RealNow - 700, status: "hidden");
+    }
+
+    [Fact]
+    public async Task The_indexer_job_on_the_clustered_persistent_store_indexes_the_blog_and_the_reindex_job_reports_progress()
+    {
+        await using var node = await ServiceNode.StartAsync(Configuration($"bsi-test-{Guid.NewGuid():N}"), H, Encoder);
+        var progress = node.Progress;
+
+        await node.Scheduler.TriggerJob(IndexerJob.Key);
+        var poll = await WaitForAsync(() => progress.Snapshot().Poll is { Running: false, Result: not null } p ? p : null);
+
+        Assert.Null(poll.Error);
+        Assert.Equal([1L, 2L], await H.IndexedCidsAsync());
+        // The schedule lives in the index database, clustered: this node checked in there.
+        Assert.Contains(await H.QueryAsync("SELECT trigger_name FROM qrtz_triggers", r => r.GetString(0)), n => n == IndexerJob.TriggerKey.Name);
+        Assert.Single(await H.QueryAsync("SELECT instance_name FROM qrtz_scheduler_state", r => r.GetString(0)));
+
+        await ReindexJob.ScheduleAsync(node.Provider.GetRequiredService<ISchedulerFactory>(), ReindexRequest.Everything(dryRun: true));
+        var reindex = await WaitForAsync(() => progress.Snapshot().Reindex is { Running: false } r ? r : null);
+
+        Assert.Null(reindex.Error);
+        Assert.True(reindex.Request!.All);
+        Assert.Equal(2, reindex.Result!.PostsWritten);
+        Assert.Equal(IndexPhase.Completed, reindex.Progress!.Phase);
+        Assert.DoesNotContain(H.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
+    [Fact]
+    public async Task Two_instances_on_one_index_database_form_one_cluster_and_each_fire_runs_on_one_of_them()
+    {
+        var configuration = Configuration($"bsi-test-{Guid.NewGuid():N}");
+        await using var a = await ServiceNode.StartAsync(configuration, H, Encoder);
+        await using var b = await ServiceNode.StartAsync(configuration, H, Encoder);
+        await WaitForAsync(async () => (await H.QueryAsync("SELECT count(*) FROM qrtz_scheduler_state", r => r.GetInt64(0)))[0] == 2);
+        // Both nodes scheduled the poll to start now; let those fires finish before counting.
+        var before = await SettledPollCountAsync(a, b);
+
+        for (var i = 0; i < 3; i++)
+        {
+            await b.Scheduler.TriggerJob(IndexerJob.Key);
+        }
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        var after = await SettledPollCountAsync(a, b);
+        while (after < before + 3 && DateTime.UtcNow < deadline)
+        {
+            after = await SettledPollCountAsync(a, b);
+        }
+
+        // Three fires, three polls: no fire ran on both nodes.
+        Assert.Equal(before + 3, after);
+        Assert.Equal([1L, 2L], await H.IndexedCidsAsync());
+        Assert.DoesNotContain(H.Logs.Entries, e => e.Level >= LogLevel.Error);
+    }
+
+    /// <summary>Polls started on both nodes, once nothing has run for two seconds.</summary>
+    private static async Task<long> SettledPollCountAsync(ServiceNode a, ServiceNode b)
+    {
+        long Count() => a.Progress.Snapshot().PollsStarted + b.Progress.Snapshot().PollsStarted;
+        bool Running() => a.Progress.Snapshot().Poll?.Running == true || b.Progress.Snapshot().Poll?.Running == true;
+        var count = Count();
+        var quietSince = DateTime.UtcNow;
+        while (DateTime.UtcNow - quietSince < TimeSpan.FromSeconds(2))
+        {
+            await Task.Delay(100);
+            if (Running() || Count() != count)
+            {
+                count = Count();
+                quietSince = DateTime.UtcNow;
+            }
+        }
+        return count;
+    }
+
+    private IConfiguration Configuration(string schedulerName) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+    {
+        ["IndexStore:ConnectionString"] = H.Index.ConnectionString,
+        ["Blog:ConnectionString"] = H.Blog.OwnerConnectionString,
+        ["Blog:Provider"] = "sqlite",
+        ["Blog:Name"] = "quartz-test",
+        // After the first fire, every fire in these tests is asked for explicitly.
+        ["Indexer:PollInterval"] = "01:00:00",
+        ["Indexer:SchedulerName"] = schedulerName,
+        ["Whitening:Enabled"] = "false",
+    }).Build();
+
+    private static async Task<T> WaitForAsync<T>(Func<Task<T?>> read) where T : class
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await read() is { } value)
+            {
+                return value;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException("the condition did not hold within 60 s");
+    }
+
+    private static Task<IndexingActivity> WaitForAsync(Func<IndexingActivity?> read) => WaitForAsync(() => Task.FromResult(read()));
+
+    private static Task WaitForAsync(Func<Task<bool>> condition) => WaitForAsync(async () => await condition() ? "" : null);
+
+    /// <summary>One service instance: its own container with <c>AddIndexing</c>, its hosted services started as a host would.</summary>
+    private sealed class ServiceNode : IAsyncDisposable
+    {
+        private readonly List<IHostedService> _hosted;
+
+        private ServiceNode(ServiceProvider provider, List<IHostedService> hosted, IScheduler scheduler)
+        {
+            Provider = provider;
+            _hosted = hosted;
+            Scheduler = scheduler;
+        }
+
+        public ServiceProvider Provider { get; }
+        public IScheduler Scheduler { get; }
+        public IndexingProgressStore Progress => Provider.GetRequiredService<IndexingProgressStore>();
+
+        public static async Task<ServiceNode> StartAsync(IConfiguration configuration, IndexerHarness harness, EncoderFixture encoder)
+        {
+            var services = new ServiceCollection();
+            services.AddSingleton<ILoggerFactory>(harness.Logs);
+            services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+            services.AddSingleton(encoder.Encoder);
+            var lifetime = new TestLifetime();
+            services.AddSingleton<IHostApplicationLifetime>(lifetime);
+            services.AddIndexing(configuration);
+            var provider = services.BuildServiceProvider();
+            var hosted = provider.GetServices<IHostedService>().ToList();
+            foreach (var service in hosted)
+            {
+                await service.StartAsync(CancellationToken.None);
+            }
+            lifetime.Started();
+            return new ServiceNode(provider, hosted, await provider.GetRequiredService<ISchedulerFactory>().GetScheduler());
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var service in _hosted)
+            {
+                await service.StopAsync(CancellationToken.None);
+            }
+            await Provider.DisposeAsync();
+        }
+    }
+
+    /// <summary>The host's lifetime events, raised by the test instead of a host.</summary>
+    private sealed class TestLifetime : IHostApplicationLifetime
+    {
+        private readonly CancellationTokenSource _started = new();
+        private readonly CancellationTokenSource _stopping = new();
+        private readonly CancellationTokenSource _stopped = new();
+
+        public CancellationToken ApplicationStarted => _started.Token;
+        public CancellationToken ApplicationStopping => _stopping.Token;
+        public CancellationToken ApplicationStopped => _stopped.Token;
+
+        public void Started() => _started.Cancel();
+
+        public void StopApplication() => _stopping.Cancel();
+    }
+}

@@ -54,7 +54,7 @@ public sealed class ServeCommandTests
         ["BSI__IndexStore__ConnectionString"] = connectionString,
     };
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -77,7 +77,7 @@ public sealed class ServeCommandTests
         }
     }
 
-    private static async Task<HttpResponseMessage> WaitForHealthzAsync(HttpClient http, string url, BsiProcess bsi)
+    internal static async Task<HttpResponseMessage> WaitForHealthzAsync(HttpClient http, string url, BsiProcess bsi)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)

@@ -19,28 +19,21 @@ internal static class ConfigurationExtensions
         return options;
     }
 
-    public static EncoderOptions GetEncoderOptions(this IConfiguration configuration)
-    {
-        var options = configuration.GetSection(EncoderOptions.SectionName).Get<EncoderOptions>() ?? new EncoderOptions();
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationFailure(string.Join(" ", errors));
-        }
-        return options;
-    }
+    public static EncoderOptions GetEncoderOptions(this IConfiguration configuration) =>
+        configuration.GetValidated<EncoderOptions>(EncoderOptions.SectionName, o => o.Validate());
+
+    public static WhiteningOptions GetWhiteningOptions(this IConfiguration configuration) =>
+        configuration.GetValidated<WhiteningOptions>(WhiteningOptions.SectionName, o => o.Validate());
 
     public static AdminOptions GetAdminOptions(this IConfiguration configuration) =>
         configuration.GetSection(AdminOptions.SectionName).Get<AdminOptions>() ?? new AdminOptions();
 
-    public static WhiteningOptions GetWhiteningOptions(this IConfiguration configuration)
+    /// <summary>Binds a section; every problem the options class reports (each naming its setting) fails the command.</summary>
+    private static T GetValidated<T>(this IConfiguration configuration, string section, Func<T, IReadOnlyList<string>> validate)
+        where T : class, new()
     {
-        var options = configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>() ?? new WhiteningOptions();
-        var errors = options.Validate();
-        if (errors.Count > 0)
-        {
-            throw new OptionsValidationFailure(string.Join(" ", errors));
-        }
-        return options;
+        var options = configuration.GetSection(section).Get<T>() ?? new T();
+        var errors = validate(options);
+        return errors.Count == 0 ? options : throw new OptionsValidationFailure(string.Join(" ", errors));
     }
 }

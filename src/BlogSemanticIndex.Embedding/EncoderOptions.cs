@@ -30,8 +30,12 @@ public sealed class EncoderOptions
     /// <summary>Intra-op CPU threads for libtorch; 0 keeps libtorch's default (one per core).</summary>
     public int Threads { get; set; }
 
-    /// <summary>The most tokens (padding included) in one forward pass; bounds memory per batch.</summary>
-    public int MaxTokensPerBatch { get; set; } = 8192;
+    /// <summary>
+    /// The most tokens (padding included) in one forward pass; bounds memory per batch. The default keeps a base-size
+    /// model's largest CPU activation ([tokens, 4 × hidden] floats) under glibc's 32 MiB mmap ceiling, so it is reused
+    /// instead of page-faulted in afresh for every layer; larger budgets help only on a GPU.
+    /// </summary>
+    public int MaxTokensPerBatch { get; set; } = 4096;
 
     /// <summary>Prepended to search queries (not to documents), for models trained with one, e.g. bge's instruction.</summary>
     public string QueryPrefix { get; set; } = "";

@@ -13,8 +13,8 @@ namespace BlogSemanticIndex.Embedding;
 /// </summary>
 /// <remarks>
 /// <see cref="Encode"/> sorts texts by token count, cuts them into micro-batches under a token budget, pads each batch
-/// only to its own longest text, and returns vectors in input order. Not thread-safe: one caller at a time
-/// (libtorch already spreads one batch over all cores).
+/// only to its own longest text, and returns vectors in input order. Concurrent calls are serialised: libtorch already
+/// spreads one batch over all cores, and interleaving two callers' batches would only add memory.
 /// </remarks>
 public sealed class SentenceEncoder : IDisposable
 {
@@ -25,6 +25,7 @@ public sealed class SentenceEncoder : IDisposable
     private readonly ScalarType dtype;
     private readonly int maxTokensPerBatch;
     private readonly string queryPrefix;
+    private readonly Lock gate = new();
 
     private SentenceEncoder(BertModel model, WordPieceTokenizer tokenizer, Pooling pooling, bool normalize, Device device,
         EncoderPrecision precision, EncoderOptions options, ModelInfo info)
@@ -46,6 +47,7 @@ public sealed class SentenceEncoder : IDisposable
     public EncoderPrecision Precision { get; }
     public int Dimensions => Info.Dimensions;
     public int MaxTokens => Info.MaxTokens;
+    public string QueryPrefix => queryPrefix;
 
     /// <summary>How the model's dense layers run (see <see cref="Modeling.DenseKernel"/>).</summary>
     internal DenseKernel DenseKernel
@@ -87,6 +89,10 @@ public sealed class SentenceEncoder : IDisposable
         }
         var device = DeviceSelection.ResolveDevice(options.Device);
         var precision = DeviceSelection.ResolvePrecision(options.Precision, device);
+        if (device.type == DeviceType.CPU)
+        {
+            NativeMemoryTuning.Apply();
+        }
 
         var manifest = ModulesManifest.Load(folder);
         var config = BertConfig.Load(Path.Combine(manifest.TransformerPath, "config.json"));
@@ -170,10 +176,13 @@ public sealed class SentenceEncoder : IDisposable
     public float[][] EncodeIds(IReadOnlyList<int[]> ids, CancellationToken cancellationToken = default)
     {
         var results = new float[ids.Count][];
-        foreach (var batch in PlanBatches(ids, maxTokensPerBatch))
+        lock (gate)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            RunWithOomRetry(ids, batch, results);
+            foreach (var batch in PlanBatches(ids, maxTokensPerBatch))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                RunWithOomRetry(ids, batch, results);
+            }
         }
         return results;
     }
@@ -250,11 +259,14 @@ public sealed class SentenceEncoder : IDisposable
         {
             vectors = Normalize.Forward(vectors);
         }
-        var flat = vectors.to(ScalarType.Float32).cpu().data<float>().ToArray();
+        // One copy per text straight out of the host tensor's memory (bytes is a view, not a copy): a batch of
+        // thousands of vectors through data<float>().ToArray() and then per row cost more than the GPU's forward pass.
+        using var host = vectors.to(ScalarType.Float32).cpu().contiguous();
+        var flat = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(host.bytes);
         var width = (int)vectors.shape[1];
         for (var row = 0; row < batch.Length; row++)
         {
-            results[batch[row]] = flat.AsSpan(row * width, width).ToArray();
+            results[batch[row]] = flat.Slice(row * width, width).ToArray();
         }
     }
 

@@ -113,7 +113,9 @@ public static class IndexingServiceCollectionExtensions
                 sp.GetRequiredService<PostTextExtractor>(),
                 sp.GetRequiredService<Chunker>(),
                 sp.GetRequiredService<IOptions<IndexerOptions>>().Value,
-                whitening.Enabled ? sp.GetRequiredService<WhiteningStore>() : null,
+                // Whatever else is kept beside the chunks (the search's keyword statistics) is registered by its owner.
+                [.. (whitening.Enabled ? [sp.GetRequiredService<WhiteningStore>()] : Array.Empty<IChunkDerivedIndex>()),
+                    .. sp.GetServices<IChunkDerivedIndex>().Where(i => i is not WhiteningStore)],
                 sp.GetRequiredService<IOptions<ChunkerOptions>>().Value,
                 sp.GetService<ILogger<PostIndexer>>(),
                 sp.GetRequiredService<TimeProvider>());

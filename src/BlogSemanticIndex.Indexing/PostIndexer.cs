@@ -38,7 +38,7 @@ public sealed class PostIndexer : IDisposable
     private readonly PostTextExtractor _extractor;
     private readonly Chunker _chunker;
     private readonly string _chunkingSignature;
-    private readonly WhiteningStore? _whitening;
+    private readonly IReadOnlyList<IChunkDerivedIndex> _derivedIndexes;
     private readonly IndexerOptions _options;
     private readonly ILogger _logger;
     private readonly DatabaseRetry _retry;
@@ -55,7 +55,7 @@ public sealed class PostIndexer : IDisposable
         PostTextExtractor extractor,
         Chunker chunker,
         IndexerOptions options,
-        WhiteningStore? whitening = null,
+        IReadOnlyList<IChunkDerivedIndex>? derivedIndexes = null,
         ChunkerOptions? chunkerOptions = null,
         ILogger<PostIndexer>? logger = null,
         TimeProvider? timeProvider = null)
@@ -67,7 +67,7 @@ public sealed class PostIndexer : IDisposable
         _extractor = extractor ?? throw new ArgumentNullException(nameof(extractor));
         _chunker = chunker ?? throw new ArgumentNullException(nameof(chunker));
         _options = (options ?? throw new ArgumentNullException(nameof(options))).EnsureValid();
-        _whitening = whitening;
+        _derivedIndexes = derivedIndexes ?? [];
         _logger = (ILogger?)logger ?? NullLogger.Instance;
         _retry = new DatabaseRetry(_options, _logger, timeProvider);
         var chunking = chunkerOptions ?? new ChunkerOptions();
@@ -367,9 +367,15 @@ public sealed class PostIndexer : IDisposable
         var removed = removedCids.Count(cid => current is null || current.ContainsKey(cid));
         if (records.Count > 0 || removedCids.Count > 0 || skipped.Count > 0 || watermark is not null)
         {
-            Func<NpgsqlConnection, NpgsqlTransaction, IReadOnlyList<long>, CancellationToken, Task>? afterWrite = _whitening is null
+            Func<NpgsqlConnection, NpgsqlTransaction, IReadOnlyList<long>, CancellationToken, Task>? afterWrite = _derivedIndexes.Count == 0
                 ? null
-                : async (connection, transaction, chunkIds, ct) => await _whitening.TransformAndUpsertAsync(connection, transaction, model.Id, chunkIds, ct);
+                : async (connection, transaction, chunkIds, ct) =>
+                {
+                    foreach (var index in _derivedIndexes)
+                    {
+                        await index.WriteChunksAsync(connection, transaction, model.Id, chunkIds, ct);
+                    }
+                };
             await _retry.ExecuteAsync("write batch",
                 ct => _writer.WriteBatchAsync(model, records, vectors, removedCids, skipped, SourceName, watermark, afterWrite, ct),
                 cancellationToken);

@@ -66,8 +66,35 @@ public sealed class IndexWriter(NpgsqlDataSource dataSource)
             command.Parameters.AddWithValue("id", model.Id);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+        // Searches without an active whitening version read the raw vectors. The column has no fixed dimension
+        // (models differ), so the HNSW index is on a cast to this model's dimension, for this model's rows only;
+        // queries must use the same expression (embedding::vector(d)) to be served by it.
+        var dropOld = new List<string>();
+        await using (var command = new NpgsqlCommand("""
+            SELECT indexname FROM pg_indexes
+            WHERE schemaname = current_schema() AND tablename = 'chunk_embeddings' AND indexname LIKE 'chunk_embeddings_hnsw_m%'
+            """, connection, transaction))
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                dropOld.Add(reader.GetString(0));
+            }
+        }
+        var keep = RawIndexName(model.Id);
+        foreach (var name in dropOld.Where(n => n != keep))
+        {
+            await ExecuteAsync(connection, transaction, $"DROP INDEX IF EXISTS \"{name}\"", cancellationToken);
+        }
+        await ExecuteAsync(connection, transaction, $"""
+            CREATE INDEX IF NOT EXISTS "{keep}" ON chunk_embeddings
+            USING hnsw ((embedding::vector({model.Dimensions})) vector_cosine_ops) WHERE model_id = {model.Id}
+            """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>The partial HNSW index over one model's raw vectors (ids are integers, safe in an identifier).</summary>
+    public static string RawIndexName(int modelId) => $"chunk_embeddings_hnsw_m{modelId}";
 
     /// <summary>Every indexed post's cid, modified time and content hash.</summary>
     public async Task<IReadOnlyDictionary<long, IndexedPostStamp>> ReadPostStampsAsync(CancellationToken cancellationToken = default)

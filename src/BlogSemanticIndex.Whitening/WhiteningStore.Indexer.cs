@@ -1,3 +1,4 @@
+using BlogSemanticIndex.Storage;
 using Npgsql;
 using NpgsqlTypes;
 using Pgvector;
@@ -5,8 +6,12 @@ using Pgvector;
 namespace BlogSemanticIndex.Whitening;
 
 /// <summary>The indexer's side: reduced vectors of new chunks written into the live version as they arrive.</summary>
-public sealed partial class WhiteningStore
+public sealed partial class WhiteningStore : IChunkDerivedIndex
 {
+    Task IChunkDerivedIndex.WriteChunksAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, int modelId,
+        IReadOnlyList<long> chunkIds, CancellationToken cancellationToken) =>
+        TransformAndUpsertAsync(connection, transaction, modelId, chunkIds, cancellationToken);
+
     /// <summary>
     /// Writes the reduced vectors of chunks whose raw vectors the caller has just written to
     /// <c>chunk_embeddings</c> (same transaction) into the active version's table. Returns the rows written:

@@ -57,7 +57,7 @@ internal sealed class IndexerHarness : IAsyncDisposable
         _sources.Add(source);
         var dataSource = indexDataSource ?? Index.DataSource;
         var indexer = new PostIndexer(source, new IndexWriter(dataSource), dataSource, encoder ?? Encoder.ChunkEncoder,
-            new PostTextExtractor(), new Chunker(Encoder.TokenSpans), options ?? TestOptions(), whitening, logger: Logs.CreateLogger<PostIndexer>());
+            new PostTextExtractor(), new Chunker(Encoder.TokenSpans), options ?? TestOptions(), whitening is null ? null : [whitening], logger: Logs.CreateLogger<PostIndexer>());
         _indexers.Add(indexer);
         return indexer;
     }

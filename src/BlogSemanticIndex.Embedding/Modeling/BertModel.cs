@@ -150,6 +150,7 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
     private readonly long headDim;
     private readonly double eps;
     private readonly string activation;
+    private DenseKernel kernel = DenseKernel.Linear;
 
     public BertLayer(BertConfig config) : base(nameof(BertLayer))
     {
@@ -164,8 +165,6 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
         RegisterComponents();
     }
 
-    private DenseKernel kernel = DenseKernel.Linear;
-
     public void Fuse(DenseKernel denseKernel)
     {
         attention.Self.Fuse();
@@ -177,11 +176,16 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
     {
         if (kernel == DenseKernel.Linear)
         {
-            return F.linear(x, weight, bias);
+            // On two dimensions libtorch's C++ linear is one addmm with the bias fused into the GEMM (cuBLASLt's bias
+            // epilogue on CUDA); on three it is a matmul followed by a separate broadcast add, which on an H200 cost a
+            // third of the layer's time (measured with ncu, bench/gpu-check.sh).
+            var rows = x.shape[0] * x.shape[1];
+            return F.linear(x.view(rows, x.shape[2]), weight, bias).view(x.shape[0], x.shape[1], weight.shape[0]);
         }
         // The same product as a 1×1 convolution over a channels-last view of x (no copy: [batch, length, in] is
-        // exactly NHWC with H = 1). libtorch sends fp32 convolutions to oneDNN, whose AVX-512 kernels beat the sgemm
-        // that F.linear reaches on this CPU; the output comes back channels-last, i.e. [batch, length, out] in memory.
+        // exactly NHWC with H = 1). libtorch sends fp32 convolutions to oneDNN, whose AVX-512 kernels beat the MKL sgemm
+        // behind F.linear (1.7× end to end on the AMD EPYC benchmark host); the output comes back channels-last, i.e.
+        // [batch, length, out] in memory, so the reshape is a view.
         var batch = x.shape[0];
         var length = x.shape[1];
         var outFeatures = weight.shape[0];
@@ -198,8 +202,14 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
         var length = hidden.shape[1];
 
         var qkv = Dense(hidden, attention.Self.FusedWeight, attention.Self.FusedBias);
-        // [batch, length, 3, heads, headDim] -> three [batch, heads, length, headDim] views, no copy.
+        // [batch, length, 3, heads, headDim] -> [3, batch, heads, length, headDim]. On the CPU one copy, after which the
+        // attention kernel reads each head contiguously (faster than the strided views, copy included); CUDA's flash
+        // attention reads the strided views as they are.
         var parts = qkv.view(batch, length, 3, heads, headDim).permute(2, 0, 3, 1, 4);
+        if (parts.device_type == DeviceType.CPU)
+        {
+            parts = parts.contiguous();
+        }
         var context = F.scaled_dot_product_attention(parts[0], parts[1], parts[2], keyMask);
         var merged = context.transpose(1, 2).reshape(batch, length, hiddenSize);
 

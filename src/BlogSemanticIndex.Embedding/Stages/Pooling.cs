@@ -71,21 +71,22 @@ public sealed class Pooling
     public Tensor Forward(Tensor tokens, Tensor mask)
     {
         using var scope = NewDisposeScope();
-        var states = tokens.to(ScalarType.Float32);
+        // Token states stay in the model's dtype (no float32 copy of the whole batch); what is summed or kept is
+        // converted, and sums accumulate in float32.
         Tensor pooled;
         switch (Mode)
         {
             case PoolingMode.Cls:
-                pooled = states.select(1, 0).contiguous();
+                pooled = tokens.select(1, 0).to(ScalarType.Float32);
                 break;
             case PoolingMode.Max:
-                // As sentence-transformers: padding set to a large negative value before the max.
-                pooled = states.masked_fill(mask.logical_not().unsqueeze(-1), -1e9).amax([1]);
+                // As sentence-transformers: padding set to a large negative value (-inf in fp16) before the max.
+                pooled = tokens.masked_fill(mask.logical_not().unsqueeze(-1), -1e9).amax([1]).to(ScalarType.Float32);
                 break;
             default:
-                var weights = mask.to(ScalarType.Float32).unsqueeze(-1);
-                var sums = states.mul(weights).sum(1);
-                var counts = weights.sum(1).clamp_min(1e-9);
+                // Multiplying by the 0/1 mask is exact in any dtype.
+                var sums = tokens.mul(mask.to(tokens.dtype).unsqueeze(-1)).sum(1, type: ScalarType.Float32);
+                var counts = mask.sum(1, keepdim: true, type: ScalarType.Float32).clamp_min(1e-9);
                 pooled = Mode == PoolingMode.Mean ? sums.div_(counts) : sums.div_(counts.sqrt_());
                 break;
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using BlogSemanticIndex.Search.Keyword;
 using BlogSemanticIndex.Service.Hosting;
 using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Configuration;
@@ -32,6 +33,12 @@ internal static class ServeCommand
             foreach (var migration in applied)
             {
                 Log.Information("Applied {Migration}", migration.FileName);
+            }
+            // Keyword statistics of chunks indexed before they existed (or by an older build): cheap when none are missing.
+            var rebuilt = await app.Services.GetRequiredService<KeywordIndexWriter>().RebuildAllAsync(app.Services.GetRequiredService<Npgsql.NpgsqlDataSource>());
+            if (rebuilt > 0)
+            {
+                Log.Information("Built keyword statistics of {Posts} posts", rebuilt);
             }
             await app.RunAsync();
         }

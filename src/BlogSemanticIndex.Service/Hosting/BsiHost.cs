@@ -1,4 +1,5 @@
 using BlogSemanticIndex.Indexing;
+using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Configuration;
 using Serilog;
@@ -43,15 +44,19 @@ public static class BsiHost
                 throw new Cli.OptionsValidationFailure(e.Message);
             }
         }
+        builder.Services.AddSearch(configuration);
         builder.Services.AddSingleton(configuration.GetAdminOptions());
         builder.Services.AddHealthChecks()
             .AddCheck<IndexDatabaseHealthCheck>("database")
             .AddCheck<EncoderHealthCheck>("model");
 
         var app = builder.Build();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.UseSerilogRequestLogging();
         app.MapHealthEndpoint();
         app.MapAdminApi();
+        app.UseSearchApi();
         return app;
     }
 

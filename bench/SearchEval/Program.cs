@@ -1,0 +1,183 @@
+// SciFact retrieval quality of the search legs: nDCG@10, MRR@10 and Recall@50 for keyword-like (Typecho's
+// LIKE search), keyword (BM25 + substring matches), semantic and hybrid (RRF).
+//   dotnet run -c Release --project bench/SearchEval [-- --data ../shared/data/scifact --keep]
+// The index goes into a fresh schema of BSI_EVAL_PG (default: the bsi_test database scripts/setup.sh creates),
+// dropped at the end unless --keep. Document vectors are cached under the temp folder, keyed by model and revision.
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Search;
+using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Storage;
+using BlogSemanticIndex.Whitening;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SearchEval;
+
+var dataFolder = ArgValue("--data") ?? FindSciFact();
+var keep = args.Contains("--keep");
+var serverConnection = Environment.GetEnvironmentVariable("BSI_EVAL_PG") is { Length: > 0 } pg
+    ? pg : "Host=127.0.0.1;Port=5432;Database=bsi_test;Username=bsi;Password=bsi";
+
+var documents = SciFact.ReadCorpus(Path.Combine(dataFolder, "corpus_train.csv"));
+var queries = SciFact.ReadClaims(Path.Combine(dataFolder, "claims_train.csv"));
+Console.WriteLine($"SciFact: {documents.Count} abstracts as posts, {queries.Count} claims as queries ({queries.Sum(q => q.Relevant.Count)} relevant pairs)");
+
+using var encoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu", Precision = "fp32" });
+var texts = documents.Select(d => $"{d.Title}\n{d.Abstract}").ToList();
+var vectors = LoadOrEncode(encoder, texts);
+
+var schema = $"eval_{Guid.NewGuid():N}"[..21];
+await using (var admin = IndexDataSource.Create(serverConnection))
+await using (var create = admin.CreateCommand($"CREATE SCHEMA {schema}"))
+{
+    await create.ExecuteNonQueryAsync();
+}
+var connectionString = new NpgsqlConnectionStringBuilder(serverConnection) { SearchPath = $"{schema},public" }.ConnectionString;
+try
+{
+    await using var dataSource = IndexDataSource.Create(connectionString);
+    await new MigrationRunner(dataSource, new IndexStoreOptions().ResolveMigrationsPath()).MigrateAsync();
+    var load = Stopwatch.StartNew();
+    await LoadAsync(dataSource, encoder, documents, texts, vectors);
+    Console.WriteLine($"Loaded into schema {schema} in {load.Elapsed.TotalSeconds:F1} s");
+
+    var options = Options.Create(new SearchOptions());
+    var keyword = new KeywordSearcher(dataSource);
+    var service = new SearchService(dataSource, keyword,
+        new SemanticSearcher(dataSource, new WhiteningStore(dataSource), new SentenceEncoderQueryEmbedder(encoder), options), options);
+
+    Console.WriteLine();
+    Console.WriteLine("| mode         | nDCG@10 | MRR@10 | Recall@50 | ms/query |");
+    Console.WriteLine("|--------------|---------|--------|-----------|----------|");
+    await EvaluateAsync("keyword-like", async q => await keyword.FindSubstringMatchesAsync(q));
+    await EvaluateAsync("keyword", async q => (await service.RankAsync(q, SearchMode.Keyword)).Posts.Select(p => p.Cid).ToList());
+    await EvaluateAsync("semantic", async q => (await service.RankAsync(q, SearchMode.Semantic)).Posts.Select(p => p.Cid).ToList());
+    await EvaluateAsync("hybrid", async q => (await service.RankAsync(q, SearchMode.Hybrid)).Posts.Select(p => p.Cid).ToList());
+
+    async Task EvaluateAsync(string mode, Func<string, Task<IReadOnlyList<long>>> rank)
+    {
+        double ndcg = 0, mrr = 0, recall = 0;
+        var watch = Stopwatch.StartNew();
+        foreach (var query in queries)
+        {
+            var ranking = await rank(query.Text);
+            ndcg += Metrics.NdcgAt(ranking, query.Relevant, 10);
+            mrr += Metrics.MrrAt(ranking, query.Relevant, 10);
+            recall += Metrics.RecallAt(ranking, query.Relevant, 50);
+        }
+        var n = queries.Count;
+        Console.WriteLine($"| {mode,-12} | {ndcg / n,7:F3} | {mrr / n,6:F3} | {recall / n,9:F3} | {watch.Elapsed.TotalMilliseconds / n,8:F1} |");
+    }
+}
+finally
+{
+    if (!keep)
+    {
+        await using var admin = IndexDataSource.Create(serverConnection);
+        await using var drop = admin.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+string? ArgValue(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+
+static string FindSciFact()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+    {
+        var candidate = Path.Combine(dir.FullName, "..", "shared", "data", "scifact");
+        if (File.Exists(Path.Combine(candidate, "corpus_train.csv")))
+        {
+            return Path.GetFullPath(candidate);
+        }
+    }
+    throw new DirectoryNotFoundException("../shared/data/scifact not found above the current folder; pass --data <folder with corpus_train.csv>.");
+}
+
+// One chunk per abstract (the encoder truncates at its 256 tokens, as the reference numbers do); the keyword
+// index sees the whole text.
+static async Task LoadAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder, List<SciFactDocument> documents, List<string> texts, float[][] vectors)
+{
+    var writer = new IndexWriter(dataSource);
+    var keywordWriter = new KeywordIndexWriter();
+    var model = await writer.RegisterModelAsync(encoder.Info.Name, encoder.Info.Revision, encoder.Dimensions);
+    var epoch = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    for (var start = 0; start < documents.Count; start += 500)
+    {
+        var records = new List<PostRecord>();
+        var embeddings = new Dictionary<string, float[]>();
+        for (var i = start; i < Math.Min(documents.Count, start + 500); i++)
+        {
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(texts[i]));
+            var chunk = new ChunkRecord(0, texts[i], 0, texts[i].Length, encoder.Tokenize(texts[i]).Length - 2, hash);
+            var created = epoch.AddHours(i);
+            records.Add(new PostRecord(documents[i].DocId, "post", documents[i].Title, documents[i].DocId.ToString(), created, created, hash, [chunk]));
+            embeddings[Convert.ToHexString(hash)] = vectors[i];
+        }
+        await writer.WriteBatchAsync(model, records, embeddings, [], [], "scifact", null,
+            (connection, transaction, chunkIds, ct) => keywordWriter.WriteAsync(connection, transaction, chunkIds, ct));
+    }
+    await writer.ActivateModelAsync(model);
+    // The raw-vector HNSW index the service expects beside an active model (see SemanticSearcher): partial, per model,
+    // on the column cast to the model's dimension. Ids and dimensions are integers from the database.
+    await using (var index = dataSource.CreateCommand(
+        $"CREATE INDEX chunk_embeddings_hnsw_m{model.Id} ON chunk_embeddings USING hnsw ((embedding::vector({model.Dimensions})) vector_cosine_ops) WHERE model_id = {model.Id}"))
+    {
+        await index.ExecuteNonQueryAsync();
+    }
+    await using var analyze = dataSource.CreateCommand("ANALYZE posts, chunks, chunk_embeddings, keyword_docs, keyword_postings");
+    await analyze.ExecuteNonQueryAsync();
+}
+
+static float[][] LoadOrEncode(SentenceEncoder encoder, List<string> texts)
+{
+    var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0001", texts))))[..16];
+    var safeName = string.Concat(encoder.Info.Name.Select(c => char.IsLetterOrDigit(c) ? c : '_'));
+    var folder = Path.Combine(Path.GetTempPath(), "bsi-searcheval");
+    var path = Path.Combine(folder, $"{safeName}-{encoder.Info.Revision}-{encoder.Info.Precision}-{key}.f32");
+    if (File.Exists(path))
+    {
+        using var reader = new BinaryReader(File.OpenRead(path));
+        var (count, dims) = (reader.ReadInt32(), reader.ReadInt32());
+        if (count == texts.Count && dims == encoder.Dimensions)
+        {
+            var cached = new float[count][];
+            for (var i = 0; i < count; i++)
+            {
+                cached[i] = new float[dims];
+                for (var j = 0; j < dims; j++)
+                {
+                    cached[i][j] = reader.ReadSingle();
+                }
+            }
+            Console.WriteLine($"Vectors from cache {path}");
+            return cached;
+        }
+    }
+    var watch = Stopwatch.StartNew();
+    var vectors = new List<float[]>(texts.Count);
+    foreach (var slice in texts.Chunk(128))
+    {
+        vectors.AddRange(encoder.Encode(slice));
+        Console.Write($"\rEncoding abstracts: {vectors.Count}/{texts.Count} ({vectors.Count / watch.Elapsed.TotalSeconds:F1}/s)");
+    }
+    Console.WriteLine();
+    Directory.CreateDirectory(folder);
+    var temporary = path + ".tmp";
+    using (var writer = new BinaryWriter(File.Create(temporary)))
+    {
+        writer.Write(vectors.Count);
+        writer.Write(encoder.Dimensions);
+        foreach (var vector in vectors)
+        {
+            foreach (var value in vector)
+            {
+                writer.Write(value);
+            }
+        }
+    }
+    File.Move(temporary, path, overwrite: true);
+    return [.. vectors];
+}

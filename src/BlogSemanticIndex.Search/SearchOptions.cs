@@ -1,0 +1,121 @@
+using Microsoft.Extensions.Options;
+
+namespace BlogSemanticIndex.Search;
+
+/// <summary>Search ranking and the HTTP edge (configuration section <c>Search</c>).</summary>
+public sealed class SearchOptions
+{
+    public const string SectionName = "Search";
+
+    /// <summary>Longest accepted query, in UTF-16 characters.</summary>
+    public const int MaxQueryLength = 512;
+
+    public const int MaxPageSize = 50;
+    public const int MaxPage = 1000;
+
+    /// <summary>pgvector <c>hnsw.ef_search</c>: candidate list of the HNSW scan (recall against latency).</summary>
+    public int EfSearch { get; set; } = 100;
+
+    /// <summary>How many posts the semantic leg contributes (its ranking depth, and so its share of the total).</summary>
+    public int SemanticCandidates { get; set; } = 100;
+
+    /// <summary>How many BM25-ranked posts the keyword leg contributes at most (substring matches are always added).</summary>
+    public int KeywordCandidates { get; set; } = 1000;
+
+    /// <summary>The k of reciprocal-rank fusion: score = Σ 1 / (k + rank).</summary>
+    public int RrfK { get; set; } = 60;
+
+    /// <summary>Snippet length in characters.</summary>
+    public int SnippetLength { get; set; } = 240;
+
+    /// <summary>When set, <c>/search</c> requires this value in the <c>X-Api-Key</c> header.</summary>
+    public string ApiKey { get; set; } = "";
+
+    /// <summary>Requests per minute per client address; 0 turns the limit off.</summary>
+    public int RateLimitPerMinute { get; set; } = 600;
+
+    /// <summary>Origins allowed to call the API from a browser; empty (the default) sends no CORS headers.</summary>
+    public string[] CorsOrigins { get; set; } = [];
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (EfSearch is < 1 or > 1000)
+        {
+            errors.Add($"{SectionName}:EfSearch is {EfSearch}; allowed: 1 to 1000 (pgvector's range for hnsw.ef_search).");
+        }
+        if (SemanticCandidates is < 1 or > 10000)
+        {
+            errors.Add($"{SectionName}:SemanticCandidates is {SemanticCandidates}; allowed: 1 to 10000.");
+        }
+        if (KeywordCandidates is < 1 or > 100000)
+        {
+            errors.Add($"{SectionName}:KeywordCandidates is {KeywordCandidates}; allowed: 1 to 100000.");
+        }
+        if (RrfK is < 1 or > 1000)
+        {
+            errors.Add($"{SectionName}:RrfK is {RrfK}; allowed: 1 to 1000 (60 is the usual value).");
+        }
+        if (SnippetLength is < 40 or > 2000)
+        {
+            errors.Add($"{SectionName}:SnippetLength is {SnippetLength}; allowed: 40 to 2000 characters.");
+        }
+        if (RateLimitPerMinute < 0)
+        {
+            errors.Add($"{SectionName}:RateLimitPerMinute is {RateLimitPerMinute}; allowed: 0 (off) or a positive number of requests per minute per client.");
+        }
+        if (ApiKey.Length is > 0 and < 16)
+        {
+            errors.Add($"{SectionName}:ApiKey is {ApiKey.Length} characters; allowed: empty (no key) or at least 16 characters.");
+        }
+        foreach (var origin in CorsOrigins)
+        {
+            if (!Uri.TryCreate(origin, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || uri.AbsolutePath != "/")
+            {
+                errors.Add($"{SectionName}:CorsOrigins has \"{origin}\"; allowed: origins such as https://blog.example.com (scheme, host, optional port).");
+            }
+        }
+        return errors;
+    }
+}
+
+/// <summary>Fails the host's start with every invalid <see cref="SearchOptions"/> setting named.</summary>
+internal sealed class SearchOptionsValidator : IValidateOptions<SearchOptions>
+{
+    public ValidateOptionsResult Validate(string? name, SearchOptions options) =>
+        options.Validate() is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
+}
+
+/// <summary>Which legs rank a search.</summary>
+public enum SearchMode
+{
+    Hybrid,
+    Semantic,
+    Keyword,
+}
+
+public static class SearchModes
+{
+    public static readonly IReadOnlyList<string> Allowed = ["hybrid", "semantic", "keyword"];
+
+    /// <summary>Parses a mode name (case-insensitive); empty means hybrid.</summary>
+    public static bool TryParse(string? value, out SearchMode mode)
+    {
+        mode = SearchMode.Hybrid;
+        switch (value?.Trim().ToLowerInvariant())
+        {
+            case null or "" or "hybrid":
+                return true;
+            case "semantic":
+                mode = SearchMode.Semantic;
+                return true;
+            case "keyword":
+                mode = SearchMode.Keyword;
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    public static string Name(this SearchMode mode) => mode.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,168 @@
+using BlogSemanticIndex.Search.Keyword;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace BlogSemanticIndex.Search;
+
+/// <summary>
+/// Runs a search: the keyword leg (BM25, then Typecho's substring matches), the semantic leg (best chunk per
+/// post), their reciprocal-rank fusion, one page of it, and a snippet per hit.
+/// </summary>
+/// <remarks>
+/// Results are per post. In the semantic leg a post scores by its best chunk; in the keyword leg BM25 scores
+/// the post's whole text, so terms spread over several chunks all count; in hybrid mode a post found by both
+/// legs adds both reciprocal ranks and so rises above posts only one leg found. The candidate lists do not
+/// depend on the page asked for, so pages never overlap or skip, and ties are broken by cid.
+/// </remarks>
+public sealed class SearchService(
+    NpgsqlDataSource dataSource,
+    KeywordSearcher keyword,
+    SemanticSearcher semantic,
+    IOptions<SearchOptions> options,
+    ILogger<SearchService>? logger = null)
+{
+    private readonly SearchOptions _options = options.Value;
+    private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
+
+    /// <summary>One page of results. The caller has validated the query (non-empty, ≤ 512 chars) and page bounds.</summary>
+    /// <exception cref="SemanticUnavailableException">Semantic mode, and the semantic leg cannot run.</exception>
+    public async Task<SearchResponse> SearchAsync(string query, SearchMode mode, int page, int pageSize, CancellationToken cancellationToken = default)
+    {
+        var ranking = await RankAsync(query, mode, cancellationToken);
+        var pageItems = ranking.Posts.Skip((page - 1) * pageSize).Take(pageSize).ToList();
+        var hits = await BuildHitsAsync(query, pageItems, cancellationToken);
+        return new SearchResponse(ranking.Posts.Count, page, pageSize, mode.Name(), hits, ranking.Warnings);
+    }
+
+    /// <summary>The whole ranked list for a query (what the pages are cut from).</summary>
+    public async Task<(IReadOnlyList<RankedPost> Posts, IReadOnlyList<string>? Warnings)> RankAsync(string query, SearchMode mode,
+        CancellationToken cancellationToken = default)
+    {
+        // The legs run side by side: the keyword leg waits on PostgreSQL while the semantic leg embeds the query.
+        var keywordTask = mode is SearchMode.Hybrid or SearchMode.Keyword
+            ? keyword.SearchAsync(query, _options.KeywordCandidates, cancellationToken)
+            : Task.FromResult<IReadOnlyList<KeywordHit>>([]);
+        IReadOnlyList<SemanticHit> semanticHits = [];
+        List<string>? warnings = null;
+        try
+        {
+            if (mode is SearchMode.Hybrid or SearchMode.Semantic)
+            {
+                semanticHits = await semantic.SearchAsync(query, _options.SemanticCandidates, cancellationToken);
+            }
+        }
+        catch (SemanticUnavailableException e) when (mode == SearchMode.Hybrid)
+        {
+            // Hybrid degrades to keyword results, and says so in the response and the log.
+            _logger.LogWarning("Semantic leg unavailable, answering with keyword results only: {Reason}", e.Message);
+            warnings = [$"semantic ranking unavailable ({e.Message}); results are keyword matches only"];
+        }
+        finally
+        {
+            // Never leave the keyword leg running unobserved when the semantic leg threw.
+            if (!keywordTask.IsCompleted)
+            {
+                await Task.WhenAny(keywordTask);
+            }
+        }
+        var keywordHits = await keywordTask;
+        IReadOnlyList<RankedPost> posts = mode switch
+        {
+            SearchMode.Keyword => keywordHits.Select((h, i) => new RankedPost(h.Cid, h.Score, i + 1, null, null)).ToList(),
+            SearchMode.Semantic => semanticHits.Select((h, i) => new RankedPost(h.Cid, h.Similarity, null, i + 1, h.ChunkId)).ToList(),
+            _ => RankFusion.Fuse(keywordHits.Select(h => h.Cid).ToList(), semanticHits.Select(h => (h.Cid, h.ChunkId)).ToList(), _options.RrfK),
+        };
+        return (posts, warnings);
+    }
+
+    /// <summary>Posts related to <paramref name="cid"/>; null when the post is not in the index.</summary>
+    public async Task<RelatedResponse?> RelatedAsync(long cid, int limit, CancellationToken cancellationToken = default)
+    {
+        var hits = await semantic.RelatedAsync(cid, limit, cancellationToken);
+        if (hits is null)
+        {
+            return null;
+        }
+        var posts = await ReadPostsAsync(hits.Select(h => h.Cid).ToArray(), cancellationToken);
+        return new RelatedResponse(cid, hits.Where(h => posts.ContainsKey(h.Cid)).Select(h =>
+        {
+            var post = posts[h.Cid];
+            return new RelatedPost(h.Cid, post.Title, post.Slug, post.Created, post.Created.ToUnixTimeSeconds(), h.Similarity);
+        }).ToList());
+    }
+
+    private sealed record PostRow(string Title, string? Slug, DateTimeOffset Created);
+
+    private sealed record ChunkRow(long Id, int Ordinal, string Text, int CharStart);
+
+    private async Task<Dictionary<long, PostRow>> ReadPostsAsync(long[] cids, CancellationToken cancellationToken)
+    {
+        var posts = new Dictionary<long, PostRow>();
+        await using var command = dataSource.CreateCommand("SELECT cid, title, slug, created_at FROM posts WHERE cid = ANY(@cids)");
+        command.Parameters.AddWithValue("cids", cids);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            posts[reader.GetInt64(0)] = new PostRow(reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.GetFieldValue<DateTimeOffset>(3));
+        }
+        return posts;
+    }
+
+    /// <summary>
+    /// Hits for one page. The snippet's chunk is the one matching most query terms and pieces; among equals
+    /// (or when none matches) the semantic leg's best chunk, then the earliest.
+    /// </summary>
+    private async Task<IReadOnlyList<SearchHit>> BuildHitsAsync(string query, List<RankedPost> page, CancellationToken cancellationToken)
+    {
+        if (page.Count == 0)
+        {
+            return [];
+        }
+        var cids = page.Select(p => p.Cid).ToArray();
+        var posts = await ReadPostsAsync(cids, cancellationToken);
+        var chunks = new Dictionary<long, List<ChunkRow>>();
+        await using (var command = dataSource.CreateCommand("SELECT cid, id, ordinal, text, char_start FROM chunks WHERE cid = ANY(@cids) ORDER BY cid, ordinal"))
+        {
+            command.Parameters.AddWithValue("cids", cids);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var cid = reader.GetInt64(0);
+                if (!chunks.TryGetValue(cid, out var list))
+                {
+                    chunks[cid] = list = [];
+                }
+                list.Add(new ChunkRow(reader.GetInt64(1), reader.GetInt32(2), reader.GetString(3), reader.GetInt32(4)));
+            }
+        }
+
+        var terms = TextAnalyzer.QueryTerms(query).Keys.ToHashSet(StringComparer.Ordinal);
+        var pieces = KeywordSearcher.LikePieces(query);
+        var hits = new List<SearchHit>(page.Count);
+        foreach (var ranked in page)
+        {
+            // A post deleted between ranking and now is left out of the page rather than shown half-known.
+            if (!posts.TryGetValue(ranked.Cid, out var post))
+            {
+                continue;
+            }
+            var snippet = new Snippet("", 0, 0);
+            if (chunks.TryGetValue(ranked.Cid, out var postChunks) && postChunks.Count > 0)
+            {
+                var best = postChunks
+                    .Select(c => (Chunk: c, Score: SnippetBuilder.MatchScore(c.Text, terms, pieces)))
+                    .OrderByDescending(c => c.Score)
+                    .ThenByDescending(c => c.Chunk.Id == ranked.SemanticChunkId)
+                    .ThenBy(c => c.Chunk.Ordinal)
+                    .First().Chunk;
+                snippet = SnippetBuilder.Build(best.Text, best.CharStart, terms, pieces, _options.SnippetLength);
+            }
+            hits.Add(new SearchHit(ranked.Cid, post.Title, post.Slug, post.Created, post.Created.ToUnixTimeSeconds(), ranked.Score,
+                snippet.Html, snippet.Start, snippet.End));
+        }
+        return hits;
+    }
+}

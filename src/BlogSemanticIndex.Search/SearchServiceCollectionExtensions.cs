@@ -1,0 +1,91 @@
+using BlogSemanticIndex.Storage;
+using System.Threading.RateLimiting;
+using BlogSemanticIndex.Search;
+using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Search.Api;
+using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Whitening;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Wiring of the search library into a host.</summary>
+public static class SearchServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers search (options bound from <c>Search</c> and validated at start, the keyword and semantic
+    /// legs, <see cref="SearchService"/>, the keyword index writer for the indexer, problem details, the
+    /// per-client rate limiter and, when origins are configured, CORS).
+    /// The host provides the singleton <see cref="NpgsqlDataSource"/> and either an <see cref="IQueryEmbedder"/>
+    /// or a <see cref="SentenceEncoder"/>; a <see cref="WhiteningStore"/> is added when absent.
+    /// </summary>
+    public static IServiceCollection AddSearch(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<SearchOptions>().Bind(configuration.GetSection(SearchOptions.SectionName)).ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>());
+        services.TryAddSingleton<IQueryEmbedder>(sp => new SentenceEncoderQueryEmbedder(sp.GetRequiredService<SentenceEncoder>()));
+        services.TryAddSingleton(sp => new WhiteningStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton<KeywordIndexWriter>();
+        // The indexer writes the keyword statistics in the transaction that writes the chunks.
+        services.AddSingleton<IChunkDerivedIndex>(sp => sp.GetRequiredService<KeywordIndexWriter>());
+        services.TryAddSingleton<KeywordSearcher>();
+        services.TryAddSingleton<SemanticSearcher>();
+        services.TryAddSingleton<SearchService>();
+        services.AddProblemDetails();
+
+        var options = new SearchOptions();
+        configuration.GetSection(SearchOptions.SectionName).Bind(options);
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.AddPolicy(SearchApi.RateLimitPolicy, context =>
+            {
+                var perMinute = context.RequestServices.GetRequiredService<IOptions<SearchOptions>>().Value.RateLimitPerMinute;
+                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+                return perMinute <= 0
+                    ? RateLimitPartition.GetNoLimiter(client)
+                    : RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
+                    {
+                        PermitLimit = perMinute,
+                        Window = TimeSpan.FromMinutes(1),
+                        QueueLimit = 0,
+                    });
+            });
+            limiter.OnRejected = async (context, cancellationToken) =>
+            {
+                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                {
+                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                }
+                await TypedResults.Problem("Too many requests from this client; slow down and retry later.",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limit exceeded").ExecuteAsync(context.HttpContext);
+            };
+        });
+        if (options.CorsOrigins.Length > 0)
+        {
+            services.AddCors(cors => cors.AddPolicy(SearchApi.CorsPolicy, policy => policy
+                .WithOrigins(options.CorsOrigins)
+                .WithMethods("GET")
+                .WithHeaders(SearchApi.ApiKeyHeader)));
+        }
+        return services;
+    }
+
+    /// <summary>The middleware the API needs (CORS when configured, the rate limiter), then <see cref="SearchApi.MapSearchApi"/>.</summary>
+    public static WebApplication UseSearchApi(this WebApplication app)
+    {
+        if (app.Services.GetRequiredService<IOptions<SearchOptions>>().Value.CorsOrigins.Length > 0)
+        {
+            app.UseCors();
+        }
+        app.UseRateLimiter();
+        app.MapSearchApi();
+        return app;
+    }
+}

@@ -1,0 +1,150 @@
+using BlogSemanticIndex.Whitening;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Pgvector;
+
+namespace BlogSemanticIndex.Search;
+
+/// <summary>A post the semantic leg found: the cosine similarity of its best chunk, and that chunk.</summary>
+public readonly record struct SemanticHit(long Cid, double Similarity, long ChunkId);
+
+/// <summary>Why the semantic leg cannot run (no index yet, or the index was built by another encoder).</summary>
+public sealed class SemanticUnavailableException(string message) : Exception(message);
+
+/// <summary>
+/// The semantic leg: the query vector (whitened when a whitening version is live) against the chunk vectors
+/// through pgvector's HNSW index, then per post the best chunk wins.
+/// </summary>
+public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore whitening, IQueryEmbedder embedder, IOptions<SearchOptions> options)
+{
+    /// <summary>Chunks fetched per wanted post: posts have several chunks, and the best chunk per post is kept.</summary>
+    private const int ChunksPerPost = 4;
+
+    private readonly SearchOptions _options = options.Value;
+
+    /// <summary>The <paramref name="limit"/> posts nearest to the query, best first (ties by cid).</summary>
+    /// <exception cref="SemanticUnavailableException">No active encoder model, or not the one this service loaded.</exception>
+    public async Task<IReadOnlyList<SemanticHit>> SearchAsync(string query, int limit, CancellationToken cancellationToken = default)
+    {
+        var model = await RequireActiveModelAsync(cancellationToken);
+        var raw = embedder.EmbedQuery(query);
+        return await whitening.RunOnActiveAsync(
+            (active, ct) => NearestPostsAsync(active, model, active is null ? raw : active.Model.Transform(raw), excludeCid: null, limit, ct),
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Posts nearest to post <paramref name="cid"/> (the mean of its chunk vectors), itself excluded; null when
+    /// the post is not in the index.
+    /// </summary>
+    public async Task<IReadOnlyList<SemanticHit>?> RelatedAsync(long cid, int limit, CancellationToken cancellationToken = default)
+    {
+        var model = await RequireActiveModelAsync(cancellationToken);
+        return await whitening.RunOnActiveAsync(async (active, ct) =>
+        {
+            var sql = active is null
+                ? "SELECT e.embedding FROM chunk_embeddings e JOIN chunks c ON c.id = e.chunk_id WHERE c.cid = @cid AND e.model_id = @model"
+                : $"SELECT v.embedding FROM {active.QuotedTable} v JOIN chunks c ON c.id = v.chunk_id WHERE c.cid = @cid";
+            float[]? centroid = null;
+            var count = 0;
+            await using (var command = dataSource.CreateCommand(sql))
+            {
+                command.Parameters.AddWithValue("cid", cid);
+                command.Parameters.AddWithValue("model", model.Id);
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                {
+                    var vector = reader.GetFieldValue<Vector>(0).Memory.Span;
+                    centroid ??= new float[vector.Length];
+                    for (var i = 0; i < vector.Length; i++)
+                    {
+                        centroid[i] += vector[i];
+                    }
+                    count++;
+                }
+            }
+            if (centroid is null)
+            {
+                return null;
+            }
+            // Cosine distance ignores length, so the sum serves as the mean.
+            return await NearestPostsAsync(active, model, centroid, cid, limit, ct);
+        }, cancellationToken);
+    }
+
+    private readonly record struct ActiveModel(int Id, int Dimensions);
+
+    private async Task<ActiveModel> RequireActiveModelAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT m.id, m.name, m.revision, m.dimensions FROM active_index a JOIN encoder_models m ON m.id = a.model_id
+            """);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken))
+        {
+            throw new SemanticUnavailableException("the index has no active encoder model yet (the indexer has not finished a first run)");
+        }
+        var (id, name, revision) = (reader.GetInt32(0), reader.GetString(1), reader.GetString(2));
+        if (name != embedder.ModelName || revision != embedder.ModelRevision)
+        {
+            throw new SemanticUnavailableException(
+                $"the index was built by encoder {name}@{revision} but this service loaded {embedder.ModelName}@{embedder.ModelRevision}");
+        }
+        return new ActiveModel(id, reader.GetInt32(3));
+    }
+
+    /// <summary>
+    /// The ANN query. <c>hnsw.iterative_scan = relaxed_order</c> lets pgvector keep scanning when the join and
+    /// filters drop candidates, so the limit is still filled; relaxed order means the rows are re-sorted here.
+    /// </summary>
+    /// <remarks>
+    /// Raw vectors live in <c>chunk_embeddings.embedding</c>, a <c>vector</c> without a dimension, which an HNSW
+    /// index cannot cover directly; the query orders by <c>embedding::vector(dims)</c> so that a partial
+    /// expression index per model, <c>USING hnsw ((embedding::vector(dims)) vector_cosine_ops) WHERE model_id = id</c>,
+    /// serves it. Without that index the raw search is exact (a scan).
+    /// </remarks>
+    private async Task<IReadOnlyList<SemanticHit>> NearestPostsAsync(ActiveWhitening? active, ActiveModel model, float[] queryVector, long? excludeCid,
+        int limit, CancellationToken cancellationToken)
+    {
+        // Only integers from the database and a table name checked by WhiteningStore.QuoteTable reach the SQL text.
+        var (table, vector, modelFilter) = active is null
+            ? ("chunk_embeddings", $"(v.embedding::vector({model.Dimensions}))", $"AND v.model_id = {model.Id}")
+            : (active.QuotedTable, "v.embedding", "");
+        var sql = $"""
+            SELECT v.chunk_id, c.cid, {vector} <=> @query AS distance
+            FROM {table} v
+            JOIN chunks c ON c.id = v.chunk_id
+            JOIN posts p ON p.cid = c.cid
+            WHERE c.cid <> @exclude {modelFilter}
+            ORDER BY {vector} <=> @query
+            LIMIT @k
+            """;
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await using (var settings = new NpgsqlCommand("""
+            SELECT set_config('hnsw.ef_search', @ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)
+            """, connection, transaction))
+        {
+            settings.Parameters.AddWithValue("ef", _options.EfSearch.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            await settings.ExecuteNonQueryAsync(cancellationToken);
+        }
+        var best = new Dictionary<long, SemanticHit>();
+        await using (var command = new NpgsqlCommand(sql, connection, transaction))
+        {
+            command.Parameters.AddWithValue("query", new Vector(queryVector));
+            command.Parameters.AddWithValue("exclude", excludeCid ?? -1L);
+            command.Parameters.AddWithValue("k", limit * ChunksPerPost);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken))
+            {
+                var (chunkId, cid, similarity) = (reader.GetInt64(0), reader.GetInt64(1), 1 - reader.GetDouble(2));
+                if (!best.TryGetValue(cid, out var hit) || similarity > hit.Similarity || similarity == hit.Similarity && chunkId < hit.ChunkId)
+                {
+                    best[cid] = new SemanticHit(cid, similarity, chunkId);
+                }
+            }
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return best.Values.OrderByDescending(h => h.Similarity).ThenBy(h => h.Cid).Take(limit).ToList();
+    }
+}

@@ -1,0 +1,28 @@
+using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Embedding.Builtin;
+
+namespace BlogSemanticIndex.Search.Tests;
+
+/// <summary>The real builtin MiniLM on the CPU, loaded once for the collection (the encoder tests' folder, imported once per machine).</summary>
+public sealed class EncoderFixture : IDisposable
+{
+    public EncoderFixture()
+    {
+        var folder = BuiltinMiniLm.EnsureImported(Path.Combine(Path.GetTempPath(), "bsi-tests", "models", BuiltinMiniLm.FolderName));
+        Encoder = SentenceEncoder.FromFolder(folder.Folder, new EncoderOptions { Device = "cpu", Precision = "fp32" }, BuiltinMiniLm.ModelId, folder.Revision);
+        Embedder = new SentenceEncoderQueryEmbedder(Encoder);
+    }
+
+    public SentenceEncoder Encoder { get; }
+
+    public IQueryEmbedder Embedder { get; }
+
+    public void Dispose() => Encoder.Dispose();
+}
+
+/// <summary>Classes that need the encoder share one; the collection also keeps them from running in parallel (two cores).</summary>
+[CollectionDefinition(Name)]
+public sealed class EncoderCollection : ICollectionFixture<EncoderFixture>
+{
+    public const string Name = "MiniLM encoder";
+}

@@ -1,0 +1,187 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BlogSemanticIndex.Search.Tests;
+
+/// <summary>The HTTP API on a real Kestrel server (127.0.0.1, a free port) over a real index schema.</summary>
+[Collection(EncoderCollection.Name)]
+public sealed class SearchApiTests(EncoderFixture encoder)
+{
+    private sealed class Host(WebApplication app, TestCorpus corpus, HttpClient client) : IAsyncDisposable
+    {
+        public HttpClient Client { get; } = client;
+
+        public async ValueTask DisposeAsync()
+        {
+            Client.Dispose();
+            await app.StopAsync();
+            await app.DisposeAsync();
+            await corpus.DisposeAsync();
+        }
+    }
+
+    private async Task<Host> StartAsync(Dictionary<string, string?>? settings = null)
+    {
+        var corpus = await TestCorpus.CreateAsync(encoder);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        builder.Configuration.AddInMemoryCollection(settings ?? []);
+        builder.Services.AddSingleton(corpus.Database.DataSource);
+        builder.Services.AddSingleton(encoder.Embedder);
+        builder.Services.AddSearch(builder.Configuration);
+        var app = builder.Build();
+        app.UseSearchApi();
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new Host(app, corpus, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    [Fact]
+    public async Task Search_returns_a_page_of_posts_with_snippets()
+    {
+        await using var host = await StartAsync();
+
+        using var response = await host.Client.GetAsync("/search?q=%E6%96%B0%E8%AF%8D%E7%AE%97%E6%B3%95&pageSize=3");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var root = json.RootElement;
+        Assert.Equal("hybrid", root.GetProperty("mode").GetString());
+        Assert.Equal(1, root.GetProperty("page").GetInt32());
+        Assert.Equal(3, root.GetProperty("pageSize").GetInt32());
+        Assert.True(root.GetProperty("total").GetInt32() >= 1);
+        var first = root.GetProperty("hits")[0];
+        Assert.Equal(5, first.GetProperty("cid").GetInt64());
+        Assert.Equal("post-5", first.GetProperty("slug").GetString());
+        Assert.Equal(1_700_000_000 + 5 * 86_400, first.GetProperty("createdUnix").GetInt64());
+        Assert.EndsWith("+00:00", first.GetProperty("created").GetString());
+        Assert.Contains("<mark>", first.GetProperty("snippet").GetString());
+    }
+
+    [Theory]
+    [InlineData("/search", "q")]
+    [InlineData("/search?q=", "q")]
+    [InlineData("/search?q=%20%09%20", "q")]
+    [InlineData("/search?q=%FF%FE", "q")]
+    [InlineData("/search?q=abc%C3", "q")]
+    [InlineData("/search?q=a%00b", "q")]
+    [InlineData("/search?q=ok&page=0", "page")]
+    [InlineData("/search?q=ok&page=1001", "page")]
+    [InlineData("/search?q=ok&page=two", "page")]
+    [InlineData("/search?q=ok&page=99999999999999999999", "page")]
+    [InlineData("/search?q=ok&pageSize=0", "pageSize")]
+    [InlineData("/search?q=ok&pageSize=51", "pageSize")]
+    [InlineData("/search?q=ok&pageSize=-1", "pageSize")]
+    [InlineData("/search?q=ok&mode=fuzzy", "mode")]
+    [InlineData("/posts/3/related?limit=0", "limit")]
+    [InlineData("/posts/3/related?limit=x", "limit")]
+    public async Task Bad_input_gets_a_400_problem_naming_the_parameter(string url, string parameter)
+    {
+        await using var host = await StartAsync();
+
+        await AssertProblemAsync(await host.Client.GetAsync(url), HttpStatusCode.BadRequest, parameter);
+    }
+
+    [Fact]
+    public async Task Odd_but_valid_queries_are_answered_not_rejected_or_failed()
+    {
+        await using var host = await StartAsync();
+        string[] queries = ["!!!", "%", "_", "\\", "'; DROP TABLE posts; --", "😀", "𠀀", "C#", "a b c d e f g", "the"];
+
+        foreach (var query in queries)
+        {
+            foreach (var mode in SearchModes.Allowed)
+            {
+                using var response = await host.Client.GetAsync($"/search?mode={mode}&q={Uri.EscapeDataString(query)}");
+                Assert.True(response.StatusCode == HttpStatusCode.OK, $"{mode} \"{query}\": {response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+            }
+        }
+        using var posts = await host.Client.GetAsync("/search?q=sourdough&mode=keyword");
+        Assert.Contains("\"cid\":7", await posts.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task A_query_is_limited_to_512_characters()
+    {
+        await using var host = await StartAsync();
+
+        using var longest = await host.Client.GetAsync("/search?q=" + new string('a', 512));
+        Assert.Equal(HttpStatusCode.OK, longest.StatusCode);
+        await AssertProblemAsync(await host.Client.GetAsync("/search?q=" + new string('a', 513)), HttpStatusCode.BadRequest, "q");
+    }
+
+    [Fact]
+    public async Task Related_posts_answer_and_an_unknown_post_is_a_404_problem()
+    {
+        await using var host = await StartAsync();
+
+        using var response = await host.Client.GetAsync("/posts/3/related?limit=4");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(4, json.RootElement.GetProperty("posts").GetArrayLength());
+        await AssertProblemAsync(await host.Client.GetAsync("/posts/999/related"), HttpStatusCode.NotFound, null);
+    }
+
+    [Fact]
+    public async Task With_an_api_key_configured_search_requires_it()
+    {
+        await using var host = await StartAsync(new() { ["Search:ApiKey"] = "0123456789abcdef-key" });
+
+        await AssertProblemAsync(await host.Client.GetAsync("/search?q=bread"), HttpStatusCode.Unauthorized, null);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/search?q=bread");
+        request.Headers.Add("X-Api-Key", "0123456789abcdef-key");
+        using var response = await host.Client.SendAsync(request);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Clients_over_the_rate_limit_get_a_429_problem()
+    {
+        await using var host = await StartAsync(new() { ["Search:RateLimitPerMinute"] = "2" });
+
+        (await host.Client.GetAsync("/search?q=bread")).Dispose();
+        (await host.Client.GetAsync("/search?q=bread")).Dispose();
+        using var third = await host.Client.GetAsync("/search?q=bread");
+
+        await AssertProblemAsync(third, HttpStatusCode.TooManyRequests, null);
+        Assert.True(third.Headers.RetryAfter is not null);
+    }
+
+    [Fact]
+    public async Task Cors_is_off_by_default()
+    {
+        await using var host = await StartAsync();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/search?q=bread");
+        request.Headers.Add("Origin", "https://evil.example");
+
+        using var response = await host.Client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False(response.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
+    private static async Task AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string? parameter)
+    {
+        using (response)
+        {
+            var body = await response.Content.ReadAsStringAsync();
+            Assert.True(status == response.StatusCode, $"expected {status}, got {response.StatusCode}: {body}");
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            using var json = JsonDocument.Parse(body);
+            Assert.Equal((int)status, json.RootElement.GetProperty("status").GetInt32());
+            if (parameter is not null)
+            {
+                Assert.True(json.RootElement.GetProperty("errors").TryGetProperty(parameter, out _), body);
+                Assert.Equal(parameter, json.RootElement.GetProperty("parameter").GetString());
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using BlogSemanticIndex.Search.Api;
+using BlogSemanticIndex.Search.Keyword;
+
+namespace BlogSemanticIndex.Search.Tests;
+
+public sealed class SearchOptionsTests
+{
+    [Fact]
+    public void Defaults_are_valid()
+    {
+        Assert.Empty(new SearchOptions().Validate());
+    }
+
+    [Fact]
+    public void Each_invalid_setting_is_named_with_its_allowed_values()
+    {
+        var errors = new SearchOptions { EfSearch = 0, RrfK = 0, SnippetLength = 5, RateLimitPerMinute = -1, ApiKey = "short", CorsOrigins = ["*"] }.Validate();
+
+        Assert.Contains(errors, e => e.StartsWith("Search:EfSearch is 0; allowed: 1 to 1000", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Search:RrfK", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Search:SnippetLength", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Search:RateLimitPerMinute", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Search:ApiKey", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Search:CorsOrigins", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("q=%E6%96%B0", true)]
+    [InlineData("?q=caf%C3%A9&page=2", true)]
+    [InlineData("q=%FF", false)]
+    [InlineData("q=%C3", false)]
+    [InlineData("q=%ED%A0%80", false)]
+    [InlineData("page=1&q=ok&x=%FF", true)]
+    public void Raw_query_values_are_checked_as_strict_UTF8(string query, bool valid)
+    {
+        Assert.Equal(valid, RawQueryString.IsValidUtf8(query, "q"));
+    }
+
+    [Fact]
+    public void The_like_pattern_turns_spaces_into_wildcards_and_escapes_like_syntax()
+    {
+        Assert.Equal("%hello%wor\\_ld%100\\%%", KeywordSearcher.LikePattern("  hello   wor_ld 100% "));
+        Assert.Null(KeywordSearcher.LikePattern("   "));
+    }
+}

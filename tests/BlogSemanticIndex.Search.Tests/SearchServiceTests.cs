@@ -1,0 +1,219 @@
+using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Storage;
+using BlogSemanticIndex.Whitening;
+
+namespace BlogSemanticIndex.Search.Tests;
+
+/// <summary>The search core against the real PostgreSQL and the real builtin encoder; each test has its own schema.</summary>
+[Collection(EncoderCollection.Name)]
+public sealed class SearchServiceTests(EncoderFixture encoder)
+{
+    private static async Task<List<long>> CidsAsync(TestCorpus corpus, string query, SearchMode mode) =>
+        (await corpus.Search.SearchAsync(query, mode, 1, 50)).Hits.Select(h => h.Cid).ToList();
+
+    [Fact]
+    public async Task A_paraphrase_finds_the_post_that_Typecho_like_search_cannot()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        const string query = "my wifi signal keeps cutting out";
+
+        Assert.Empty(TestCorpus.TypechoLikeMatches(query));
+        Assert.Equal(1, (await CidsAsync(corpus, query, SearchMode.Semantic))[0]);
+        Assert.Equal(1, (await CidsAsync(corpus, query, SearchMode.Hybrid))[0]);
+    }
+
+    [Fact]
+    public async Task An_exact_identifier_finds_the_post_that_semantic_search_alone_ranks_low()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+
+        var semantic = await CidsAsync(corpus, "ERR_CONN_4402", SearchMode.Semantic);
+        Assert.NotEqual(2, semantic[0]);
+        Assert.Equal(2, (await CidsAsync(corpus, "ERR_CONN_4402", SearchMode.Keyword))[0]);
+        Assert.Equal(2, (await CidsAsync(corpus, "ERR_CONN_4402", SearchMode.Hybrid))[0]);
+        Assert.Equal(4, (await CidsAsync(corpus, "v2.14.3", SearchMode.Keyword))[0]);
+        Assert.Equal(4, (await CidsAsync(corpus, "v2.14.3", SearchMode.Hybrid))[0]);
+        Assert.Equal(8, (await CidsAsync(corpus, "C++", SearchMode.Keyword))[0]);
+    }
+
+    [Fact]
+    public async Task A_Chinese_query_matches_a_post_with_its_words_though_the_string_never_occurs()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+
+        Assert.DoesNotContain("新词算法", TestCorpus.DocumentText(5));
+        Assert.Equal(5, (await CidsAsync(corpus, "新词算法", SearchMode.Keyword))[0]);
+        Assert.Equal(5, (await CidsAsync(corpus, "新词算法", SearchMode.Hybrid))[0]);
+    }
+
+    [Theory]
+    [InlineData("atering sched")]
+    [InlineData("onnect")]
+    [InlineData("ERR_CONN")]
+    [InlineData("4402")]
+    [InlineData("c++")]
+    [InlineData("算法")]
+    [InlineData("e")]
+    [InlineData("100%")]
+    [InlineData("snake_")]
+    public async Task Every_post_Typecho_finds_is_in_the_keyword_and_hybrid_results(string query)
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        var expected = TestCorpus.TypechoLikeMatches(query);
+
+        var keyword = await CidsAsync(corpus, query, SearchMode.Keyword);
+        var hybrid = await CidsAsync(corpus, query, SearchMode.Hybrid);
+
+        Assert.Subset(keyword.ToHashSet(), expected.ToHashSet());
+        Assert.Subset(hybrid.ToHashSet(), expected.ToHashSet());
+    }
+
+    [Fact]
+    public async Task Hybrid_scores_are_the_reciprocal_rank_fusion_of_the_two_legs()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        const string query = "network connection errors";
+        var keyword = await CidsAsync(corpus, query, SearchMode.Keyword);
+        var semantic = await CidsAsync(corpus, query, SearchMode.Semantic);
+
+        var hybrid = (await corpus.Search.SearchAsync(query, SearchMode.Hybrid, 1, 50)).Hits;
+
+        var expected = keyword.Concat(semantic).Distinct()
+            .Select(cid => (Cid: cid, Score: Rrf(keyword, cid) + Rrf(semantic, cid)))
+            .OrderByDescending(x => x.Score).ThenBy(x => x.Cid).ToList();
+        Assert.Equal(expected.Select(x => x.Cid), hybrid.Select(h => h.Cid));
+        Assert.All(hybrid.Zip(expected), pair => Assert.Equal(pair.Second.Score, pair.First.Score, 12));
+
+        static double Rrf(List<long> ranking, long cid) => ranking.IndexOf(cid) is var i and >= 0 ? 1.0 / (60 + i + 1) : 0;
+    }
+
+    [Fact]
+    public async Task Pages_are_stable_and_together_give_the_whole_ranking_once()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        const string query = "the";
+        var whole = await corpus.Search.SearchAsync(query, SearchMode.Hybrid, 1, 50);
+        Assert.True(whole.Total > 6, $"the query should match many posts, got {whole.Total}");
+
+        var paged = new List<long>();
+        for (var page = 1; (page - 1) * 3 < whole.Total; page++)
+        {
+            var result = await corpus.Search.SearchAsync(query, SearchMode.Hybrid, page, 3);
+            Assert.Equal(whole.Total, result.Total);
+            paged.AddRange(result.Hits.Select(h => h.Cid));
+        }
+        var again = await corpus.Search.SearchAsync(query, SearchMode.Hybrid, 1, 50);
+
+        Assert.Equal(whole.Hits.Select(h => h.Cid), paged);
+        Assert.Equal(whole.Hits.Select(h => h.Cid), again.Hits.Select(h => h.Cid));
+        Assert.Empty((await corpus.Search.SearchAsync(query, SearchMode.Hybrid, 1000, 50)).Hits);
+    }
+
+    [Fact]
+    public async Task Snippets_mark_the_match_and_escape_the_rest()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+
+        var hit = (await corpus.Search.SearchAsync("script", SearchMode.Keyword, 1, 10)).Hits.Single(h => h.Cid == 9);
+
+        Assert.Contains("&lt;<mark>script</mark>&gt;", hit.Snippet);
+        Assert.Contains("&#39;x&#39;", hit.Snippet);
+        Assert.DoesNotContain("<script", hit.Snippet);
+        Assert.Equal(TestCorpus.DocumentText(9)[hit.SnippetStart..hit.SnippetEnd].Length, hit.SnippetEnd - hit.SnippetStart);
+        Assert.Equal(1_700_000_000 + 9 * 86_400, hit.CreatedUnix);
+    }
+
+    [Fact]
+    public async Task BM25_scores_match_a_float64_computation_over_the_same_terms()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        var documents = TestCorpus.Posts.ToDictionary(p => p.Cid, p => TextAnalyzer.Analyze(TestCorpus.DocumentText(p.Cid)).Select(t => t.Term).ToList());
+        var avgdl = documents.Values.Average(d => d.Count);
+        const string query = "connection errors network the C++ 算法";
+        var queryTerms = TextAnalyzer.QueryTerms(query);
+
+        var expected = new Dictionary<long, double>();
+        foreach (var (cid, terms) in documents)
+        {
+            var score = 0.0;
+            foreach (var (term, qtf) in queryTerms)
+            {
+                var tf = terms.Count(t => t == term);
+                var df = documents.Values.Count(d => d.Contains(term));
+                if (tf == 0) continue;
+                var idf = Math.Log(1 + (documents.Count - df + 0.5) / (df + 0.5));
+                score += qtf * idf * tf * (0.9 + 1) / (tf + 0.9 * (1 - 0.4 + 0.4 * terms.Count / avgdl));
+            }
+            if (score > 0) expected[cid] = score;
+        }
+
+        var actual = await new KeywordSearcher(corpus.Database.DataSource).RankBm25Async(query, 100);
+
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.All(actual, hit => Assert.Equal(expected[hit.Cid], hit.Score, 9));
+    }
+
+    [Fact]
+    public async Task Deleting_a_post_removes_its_keyword_statistics()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using (var command = corpus.Database.DataSource.CreateCommand("DELETE FROM posts WHERE cid = 2"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+
+        Assert.DoesNotContain(2L, await CidsAsync(corpus, "ERR_CONN_4402", SearchMode.Hybrid));
+        await using var count = corpus.Database.DataSource.CreateCommand("SELECT count(*) FROM keyword_postings WHERE cid = 2");
+        Assert.Equal(0L, (long)(await count.ExecuteScalarAsync())!);
+    }
+
+    [Fact]
+    public async Task Related_posts_exclude_the_post_itself_and_unknown_posts_get_null()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+
+        var related = await corpus.Search.RelatedAsync(3, 5);
+
+        Assert.NotNull(related);
+        Assert.Equal(5, related.Posts.Count);
+        Assert.DoesNotContain(related.Posts, p => p.Cid == 3);
+        Assert.Equal(related.Posts.OrderByDescending(p => p.Score).Select(p => p.Cid), related.Posts.Select(p => p.Cid));
+        Assert.Null(await corpus.Search.RelatedAsync(999, 5));
+    }
+
+    [Fact]
+    public async Task Rebuilding_indexes_posts_that_have_no_keyword_statistics()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using (var command = corpus.Database.DataSource.CreateCommand("DELETE FROM keyword_docs"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        var keyword = new KeywordSearcher(corpus.Database.DataSource);
+        Assert.Empty(await keyword.RankBm25Async("sourdough", 10));
+
+        var indexed = await new KeywordIndexWriter().RebuildAllAsync(corpus.Database.DataSource, batchSize: 5);
+
+        Assert.Equal(TestCorpus.Posts.Count, indexed);
+        Assert.Equal(7, (await keyword.RankBm25Async("sourdough", 10))[0].Cid);
+    }
+
+    [Fact]
+    public async Task With_a_live_whitening_version_the_query_is_transformed_and_its_table_searched()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        var ds = corpus.Database.DataSource;
+        var model = (await new IndexWriter(ds).GetActiveModelAsync())!;
+        var build = await new WhiteningStore(ds).FitAsync(model.Id, new WhiteningParameters(1.0, 0.5, 8));
+        Assert.True(build.Activated);
+
+        var semantic = await corpus.Search.SearchAsync(TestCorpus.DocumentText(7), SearchMode.Semantic, 1, 50);
+
+        Assert.Equal(7, semantic.Hits[0].Cid);
+        Assert.Equal(1.0, semantic.Hits[0].Score, 4);
+        Assert.Equal(TestCorpus.Posts.Count, semantic.Total);
+        var related = await corpus.Search.RelatedAsync(7, 3);
+        Assert.Equal(3, related!.Posts.Count);
+        Assert.DoesNotContain(related.Posts, p => p.Cid == 7);
+    }
+}

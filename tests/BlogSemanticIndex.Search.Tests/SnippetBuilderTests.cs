@@ -1,0 +1,65 @@
+namespace BlogSemanticIndex.Search.Tests;
+
+public sealed class SnippetBuilderTests
+{
+    private static readonly HashSet<string> NoTerms = [];
+
+    [Fact]
+    public void Query_terms_are_marked_and_everything_else_escaped()
+    {
+        var snippet = SnippetBuilder.Build("Use <b>errors</b> & \"quotes\"", 100, new HashSet<string> { "error" }, [], 240);
+
+        Assert.Equal("Use &lt;b&gt;<mark>errors</mark>&lt;/b&gt; &amp; &quot;quotes&quot;", snippet.Html);
+        Assert.Equal((100, 128), (snippet.Start, snippet.End));
+    }
+
+    [Fact]
+    public void Chinese_bigram_matches_merge_into_one_mark()
+    {
+        var snippet = SnippetBuilder.Build("讨论常用的算法。", 0, new HashSet<string> { "算", "法", "算法" }, [], 240);
+
+        Assert.Equal("讨论常用的<mark>算法</mark>。", snippet.Html);
+    }
+
+    [Fact]
+    public void Substring_pieces_are_marked_case_insensitively()
+    {
+        var snippet = SnippetBuilder.Build("Watering schedule", 0, NoTerms, ["ATERING"], 240);
+
+        Assert.Equal("W<mark>atering</mark> schedule", snippet.Html);
+    }
+
+    [Fact]
+    public void The_window_goes_to_the_match_and_says_where_it_was_cut()
+    {
+        var text = string.Concat(Enumerable.Repeat("filler words here ", 30)) + "the needle is here " + string.Concat(Enumerable.Repeat("more filler ", 30));
+
+        var snippet = SnippetBuilder.Build(text, 10, new HashSet<string> { "needle" }, [], 80);
+
+        Assert.Contains("<mark>needle</mark>", snippet.Html);
+        Assert.StartsWith("…", snippet.Html);
+        Assert.EndsWith("…", snippet.Html);
+        Assert.True(snippet.End - snippet.Start <= 80);
+        Assert.Contains(text[(snippet.Start - 10)..(snippet.End - 10)].Replace("needle", "<mark>needle</mark>"), snippet.Html);
+    }
+
+    [Fact]
+    public void A_window_never_cuts_a_surrogate_pair()
+    {
+        var text = string.Concat(Enumerable.Repeat("😀", 200)) + "算法" + string.Concat(Enumerable.Repeat("𠀀", 200));
+
+        for (var length = 40; length < 60; length++)
+        {
+            var snippet = SnippetBuilder.Build(text, 0, new HashSet<string> { "算法" }, [], length);
+            var html = snippet.Html;
+            Assert.False(char.IsLowSurrogate(text[snippet.Start]), $"length {length}: starts inside a pair");
+            Assert.False(snippet.End < text.Length && char.IsLowSurrogate(text[snippet.End]), $"length {length}: ends inside a pair");
+            for (var i = 0; i < html.Length; i++)
+            {
+                Assert.False(char.IsHighSurrogate(html[i]) && (i + 1 == html.Length || !char.IsLowSurrogate(html[i + 1])), $"length {length}: lone high surrogate");
+                Assert.False(char.IsLowSurrogate(html[i]) && (i == 0 || !char.IsHighSurrogate(html[i - 1])), $"length {length}: lone low surrogate");
+            }
+            Assert.Contains("<mark>算法</mark>", html);
+        }
+    }
+}

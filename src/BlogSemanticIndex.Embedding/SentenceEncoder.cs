@@ -2,6 +2,7 @@ using BlogSemanticIndex.Embedding.Builtin;
 using BlogSemanticIndex.Embedding.Checkpoints;
 using BlogSemanticIndex.Embedding.Modeling;
 using BlogSemanticIndex.Embedding.Stages;
+using BlogSemanticIndex.ModelHub;
 using BlogSemanticIndex.Tokenization;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -70,14 +71,21 @@ public sealed class SentenceEncoder : IDisposable
         {
             return FromFolder(model, options, Path.GetFullPath(model), "local");
         }
-        if (HubCache.LooksLikeRepoId(model))
+        if (LooksLikeRepoId(model))
         {
-            var (folder, commit) = HubCache.Resolve(model, options.Revision);
-            return FromFolder(folder, options, model, commit);
+            var revision = string.IsNullOrWhiteSpace(options.Revision) ? "main" : options.Revision.Trim();
+            var folder = ModelCache.FromEnvironment().ResolveLocal(model, revision);
+            // The snapshot folder is named by its commit: the revision recorded with every vector.
+            return FromFolder(folder, options, model, Path.GetFileName(folder));
         }
         throw new DirectoryNotFoundException(
             $"{EncoderOptions.SectionName}:Model '{model}' is neither {BuiltinMiniLm.ModelId}, an existing model folder, nor a hub id (org/name).");
     }
+
+    /// <summary>An <c>org/name</c> hub id rather than a path (which <see cref="Directory.Exists"/> already tried).</summary>
+    internal static bool LooksLikeRepoId(string model) =>
+        model.Count(c => c == '/') == 1 && !model.StartsWith('/') && !model.StartsWith('.') && !model.EndsWith('/')
+        && !Path.IsPathRooted(model) && !model.Contains('\\');
 
     /// <summary>Loads a Hugging Face / sentence-transformers model folder.</summary>
     public static SentenceEncoder FromFolder(string folder, EncoderOptions options, string? name = null, string? revision = null)

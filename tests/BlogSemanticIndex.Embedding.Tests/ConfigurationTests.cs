@@ -91,8 +91,8 @@ public sealed class ConfigurationTests
         Environment.SetEnvironmentVariable("HF_HUB_CACHE", cache);
         try
         {
-            Assert.True(HubCache.LooksLikeRepoId("BAAI/bge-small-zh-v1.5"));
-            var error = Assert.Throws<DirectoryNotFoundException>(() => HubCache.Resolve("BAAI/bge-small-zh-v1.5", null));
+            var error = Assert.Throws<BlogSemanticIndex.ModelHub.ModelNotCachedException>(
+                () => SentenceEncoder.Create(new EncoderOptions { Model = "BAAI/bge-small-zh-v1.5", Device = "cpu" }));
             Assert.Contains("bsi model pull BAAI/bge-small-zh-v1.5", error.Message);
         }
         finally

@@ -3,7 +3,6 @@
 // several lengths and batch sizes. Writes the model folders and token ids it used, so the PyTorch
 // anchor (gpu_anchor.py) runs the very same weights and inputs.
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Text.Json;
 using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.Embedding.Checkpoints;
@@ -20,7 +19,10 @@ var precisions = device == "cpu" ? new[] { "fp32", "bf16" } : new[] { "fp32", "f
 var lengths = (Arg("--lengths") ?? "32,128,256").Split(',').Select(int.Parse).ToArray();
 Directory.CreateDirectory(outDir);
 
-LoadTorchFromPython(Environment.GetEnvironmentVariable("BSI_LIBTORCH_DIR"));
+if (Environment.GetEnvironmentVariable("BSI_LIBTORCH_DIR") is { Length: > 0 } libTorch)
+{
+    LibTorchLoader.Load(libTorch);
+}
 Console.WriteLine($"torch: cuda available {cuda.is_available()}, devices {cuda.device_count()}");
 if (device != "cpu" && !cuda.is_available())
 {
@@ -202,22 +204,6 @@ static BertConfig WriteRandomModel(string folder, string configJson)
     using var model = new BertModel(config);
     SafeTensors.Save(Path.Combine(folder, CheckpointLoader.SafeTensorsFile), model.state_dict());
     return config;
-}
-
-// A Python install of PyTorch (torch/lib) serves as libtorch: its CUDA libraries load first, then
-// TorchSharp's own LibTorchSharp binds against them.
-static void LoadTorchFromPython(string? libDir)
-{
-    if (string.IsNullOrEmpty(libDir)) return;
-    foreach (var name in new[] { "libc10.so", "libc10_cuda.so", "libtorch_cpu.so", "libtorch_cuda.so", "libtorch.so" })
-    {
-        var path = Path.Combine(libDir, name);
-        if (File.Exists(path))
-        {
-            NativeLibrary.Load(path);
-            Console.WriteLine($"loaded {path}");
-        }
-    }
 }
 
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

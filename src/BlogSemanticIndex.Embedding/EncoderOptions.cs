@@ -37,6 +37,12 @@ public sealed class EncoderOptions
     /// </summary>
     public int MaxTokensPerBatch { get; set; } = 4096;
 
+    /// <summary>
+    /// A folder holding another libtorch to use instead of the CPU one from NuGet, e.g. a PyTorch install's
+    /// <c>torch/lib</c> for CUDA. Empty: the bundled CPU libtorch.
+    /// </summary>
+    public string LibTorchPath { get; set; } = "";
+
     /// <summary>Prepended to search queries (not to documents), for models trained with one, e.g. bge's instruction.</summary>
     public string QueryPrefix { get; set; } = "";
 

@@ -91,6 +91,10 @@ public sealed class SentenceEncoder : IDisposable
     public static SentenceEncoder FromFolder(string folder, EncoderOptions options, string? name = null, string? revision = null)
     {
         options.EnsureValid();
+        if (!string.IsNullOrWhiteSpace(options.LibTorchPath))
+        {
+            LibTorchLoader.Load(options.LibTorchPath);
+        }
         if (options.Threads > 0)
         {
             set_num_threads(options.Threads);

@@ -100,4 +100,14 @@ public sealed class ConfigurationTests
             Environment.SetEnvironmentVariable("HF_HUB_CACHE", previous);
         }
     }
+
+    [Fact]
+    public void A_libtorch_folder_without_libtorch_names_the_setting()
+    {
+        var empty = TinyBert.TempFolder("no-libtorch");
+
+        var error = Assert.Throws<DirectoryNotFoundException>(() => LibTorchLoader.Load(empty));
+
+        Assert.Contains("Encoder:LibTorchPath", error.Message);
+    }
 }

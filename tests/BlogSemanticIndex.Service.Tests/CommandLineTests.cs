@@ -37,6 +37,7 @@ public sealed class CommandLineTests
         Assert.Contains("up to date", again.Output);
         Assert.Equal(0, status.ExitCode);
         Assert.Matches(@"posts indexed\s*│\s*0", status.Output);
+        Assert.Matches(@"pending\s*│\s*\(no blog configured\)", status.Output);
     }
 
     [Fact]
@@ -95,5 +96,28 @@ public sealed class CommandLineTests
         Assert.Equal(2, exitCode);
         Assert.Contains("Encoder:Precision 'fp8'", output);
         Assert.Contains("fp32", output);
+    }
+
+    [Fact]
+    public async Task Status_counts_the_visible_posts_the_index_still_lacks_as_pending()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync();
+        var blog = Path.Combine(Path.GetTempPath(), $"bsi-status-{Guid.NewGuid():N}.db");
+        try
+        {
+            var summary = BlogSemanticIndex.Demo.DemoBlog.Create(blog, postCount: 30);
+            var environment = ServeCommandTests.Environment(database.ConnectionString);
+            environment["BSI__Blog__Provider"] = "sqlite";
+            environment["BSI__Blog__ConnectionString"] = $"Data Source={blog}";
+
+            var (exitCode, output) = await BsiProcess.RunAsync(environment, "status");
+
+            Assert.Equal(0, exitCode);
+            Assert.Matches($@"pending\s*│\s*{summary.Visible}\s", output);
+        }
+        finally
+        {
+            File.Delete(blog);
+        }
     }
 }

@@ -8,7 +8,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using BlogSemanticIndex.Demo;
 using BlogSemanticIndex.Indexing;
-using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -41,8 +41,7 @@ try
     }).Build();
     await using var services = new ServiceCollection()
         .AddLogging()
-        .AddSingleton<KeywordIndexWriter>()
-        .AddSingleton<IChunkDerivedIndex>(sp => sp.GetRequiredService<KeywordIndexWriter>())
+        .AddKeywordIndex()
         .AddIndexingPipeline(configuration)
         .BuildServiceProvider();
     var dataSource = services.GetRequiredService<NpgsqlDataSource>();

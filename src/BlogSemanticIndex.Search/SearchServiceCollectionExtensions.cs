@@ -31,9 +31,7 @@ public static class SearchServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>());
         services.TryAddSingleton<IQueryEmbedder>(sp => new SentenceEncoderQueryEmbedder(sp.GetRequiredService<SentenceEncoder>()));
         services.TryAddSingleton(sp => new WhiteningStore(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.TryAddSingleton<KeywordIndexWriter>();
-        // The indexer writes the keyword statistics in the transaction that writes the chunks.
-        services.AddSingleton<IChunkDerivedIndex>(sp => sp.GetRequiredService<KeywordIndexWriter>());
+        services.AddKeywordIndex();
         services.TryAddSingleton<KeywordSearcher>();
         services.TryAddSingleton<SemanticSearcher>();
         services.TryAddSingleton<SearchService>();
@@ -73,6 +71,20 @@ public static class SearchServiceCollectionExtensions
                 .WithOrigins(options.CorsOrigins)
                 .WithMethods("GET")
                 .WithHeaders(SearchApi.ApiKeyHeader)));
+        }
+        return services;
+    }
+
+    /// <summary>
+    /// The keyword statistics writer, registered as an <see cref="IChunkDerivedIndex"/> so the indexer writes them in
+    /// the transaction that writes the chunks. Every process that indexes needs it (the service, <c>bsi reindex</c>).
+    /// </summary>
+    public static IServiceCollection AddKeywordIndex(this IServiceCollection services)
+    {
+        if (services.All(d => d.ServiceType != typeof(KeywordIndexWriter)))
+        {
+            services.AddSingleton<KeywordIndexWriter>();
+            services.AddSingleton<IChunkDerivedIndex>(sp => sp.GetRequiredService<KeywordIndexWriter>());
         }
         return services;
     }

@@ -120,4 +120,31 @@ public sealed class CommandLineTests
             File.Delete(blog);
         }
     }
+
+    [Fact]
+    public async Task Reindex_then_search_finds_a_chinese_post_by_words_it_never_contains_together()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync();
+        var blog = Path.Combine(Path.GetTempPath(), $"bsi-search-{Guid.NewGuid():N}.db");
+        try
+        {
+            var summary = BlogSemanticIndex.Demo.DemoBlog.Create(blog, postCount: 30);
+            var environment = ServeCommandTests.Environment(database.ConnectionString);
+            environment["BSI__Blog__Provider"] = "sqlite";
+            environment["BSI__Blog__ConnectionString"] = $"Data Source={blog}";
+
+            var reindex = await BsiProcess.RunAsync(environment, "reindex", "--all");
+            var search = await BsiProcess.RunAsync(environment, "search", "新词算法", "--mode", "keyword");
+
+            Assert.True(reindex.ExitCode == 0, reindex.Output);
+            Assert.Matches($@"posts written\s*│\s*{summary.Visible}\s", reindex.Output);
+            Assert.True(search.ExitCode == 0, search.Output);
+            Assert.Contains("新词发现", search.Output);
+            Assert.Contains("mode keyword", search.Output);
+        }
+        finally
+        {
+            File.Delete(blog);
+        }
+    }
 }

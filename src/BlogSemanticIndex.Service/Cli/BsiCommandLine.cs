@@ -17,6 +17,7 @@ public static class BsiCommandLine
         root.Subcommands.Add(EmbedCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ReindexCommand.Create());
+        root.Subcommands.Add(SearchCommand.Create());
         return root;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using BlogSemanticIndex.Indexing;
+using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Service.Hosting;
 using Microsoft.Extensions.Configuration;
 using Serilog;
@@ -44,6 +45,7 @@ internal static class ReindexCommand
         }
         await using var services = new ServiceCollection()
             .AddLogging(logging => logging.AddSerilog())
+            .AddKeywordIndex()
             .AddIndexingPipeline(configuration)
             .BuildServiceProvider();
         await using (var dataSource = Storage.IndexDataSource.Create(storeOptions.ConnectionString))

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Net;
+using BlogSemanticIndex.Search;
+using BlogSemanticIndex.Service.Hosting;
+using BlogSemanticIndex.Storage;
+using Microsoft.Extensions.Configuration;
+using Serilog;
+using Spectre.Console;
+
+namespace BlogSemanticIndex.Service.Cli;
+
+internal static class SearchCommand
+{
+    public static Command Create()
+    {
+        var query = new Argument<string>("query") { Description = "What to search for" };
+        var mode = new Option<SearchMode>("--mode") { Description = "hybrid (default), semantic or keyword", DefaultValueFactory = _ => SearchMode.Hybrid };
+        var page = new Option<int>("--page") { Description = "Result page", DefaultValueFactory = _ => 1 };
+        var pageSize = new Option<int>("--page-size") { Description = "Results per page", DefaultValueFactory = _ => 10 };
+        var command = new Command("search", "Search the index as GET /search does, and print the results as a table (for admins).");
+        command.Arguments.Add(query);
+        command.Options.Add(mode);
+        command.Options.Add(page);
+        command.Options.Add(pageSize);
+        command.SetAction(parseResult => CommandRunner.RunAsync(parseResult, async configuration =>
+        {
+            var text = parseResult.GetValue(query) ?? "";
+            if (string.IsNullOrWhiteSpace(text) || text.Length > 512)
+            {
+                Log.Fatal("The query must be 1 to 512 characters, not empty or whitespace.");
+                return ExitCodes.BadConfiguration;
+            }
+            var storeOptions = configuration.GetIndexStoreOptions();
+            await using var services = new ServiceCollection()
+                .AddLogging(logging => logging.AddSerilog())
+                .AddSingleton(_ => IndexDataSource.Create(storeOptions.ConnectionString))
+                .AddSingleton(_ => EncoderLoading.Load(configuration.GetEncoderOptions()))
+                .AddSearch(configuration)
+                .BuildServiceProvider();
+            var response = await services.GetRequiredService<SearchService>()
+                .SearchAsync(text, parseResult.GetValue(mode), parseResult.GetValue(page), parseResult.GetValue(pageSize));
+            Print(response);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    private static void Print(SearchResponse response)
+    {
+        var table = new Table().AddColumns("#", "cid", "title", "score", "snippet");
+        var rank = (response.Page - 1) * response.PageSize;
+        foreach (var hit in response.Hits)
+        {
+            // The snippet is HTML with the match in <mark>: shown as highlighted console text.
+            var snippet = Markup.Escape(WebUtility.HtmlDecode(hit.Snippet.Replace("<mark>", "\u0001").Replace("</mark>", "\u0002")))
+                .Replace("\u0001", "[yellow]").Replace("\u0002", "[/]");
+            table.AddRow((++rank).ToString(), hit.Cid.ToString(), Markup.Escape(hit.Title), hit.Score.ToString("0.####"), snippet);
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"{response.Total} posts, mode {response.Mode}, page {response.Page}");
+        foreach (var warning in response.Warnings ?? [])
+        {
+            Log.Warning("{Warning}", warning);
+        }
+    }
+}

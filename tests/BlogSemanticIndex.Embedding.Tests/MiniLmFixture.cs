@@ -1,4 +1,5 @@
 using BlogSemanticIndex.Embedding.Builtin;
+using BlogSemanticIndex.TestSupport.Encoding;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
@@ -12,9 +13,8 @@ public sealed class MiniLmFixture : IDisposable
 {
     public MiniLmFixture()
     {
-        Folder = BuiltinMiniLm.EnsureImported(Path.Combine(Path.GetTempPath(), "bsi-tests", "models", BuiltinMiniLm.FolderName));
-        Options = new EncoderOptions { Device = "cpu", Precision = "fp32" };
-        Encoder = SentenceEncoder.FromFolder(Folder.Folder, Options, BuiltinMiniLm.ModelId, Folder.Revision);
+        (Encoder, Folder) = TestEncoders.LoadBuiltinMiniLm();
+        Options = TestEncoders.CpuFp32;
         using var sessionOptions = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount, InterOpNumThreads = 1 };
         Reference = new InferenceSession(BuiltinMiniLm.ReadOnnxBytes(), sessionOptions);
     }

@@ -1,5 +1,5 @@
 using BlogSemanticIndex.Embedding;
-using BlogSemanticIndex.Embedding.Builtin;
+using BlogSemanticIndex.TestSupport.Encoding;
 
 namespace BlogSemanticIndex.Indexing.Tests;
 
@@ -11,8 +11,7 @@ public sealed class EncoderFixture : IDisposable
 {
     public EncoderFixture()
     {
-        var folder = BuiltinMiniLm.EnsureImported(Path.Combine(Path.GetTempPath(), "bsi-tests", "models", BuiltinMiniLm.FolderName));
-        Encoder = SentenceEncoder.FromFolder(folder.Folder, new EncoderOptions { Device = "cpu", Precision = "fp32" }, BuiltinMiniLm.ModelId, folder.Revision);
+        (Encoder, _) = TestEncoders.LoadBuiltinMiniLm();
         ChunkEncoder = new SentenceEncoderAdapter(Encoder);
         TokenSpans = new WordPieceTokenSpans(Encoder.Tokenizer);
     }

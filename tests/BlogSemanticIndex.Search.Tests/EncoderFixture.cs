@@ -1,5 +1,5 @@
 using BlogSemanticIndex.Embedding;
-using BlogSemanticIndex.Embedding.Builtin;
+using BlogSemanticIndex.TestSupport.Encoding;
 
 namespace BlogSemanticIndex.Search.Tests;
 
@@ -8,8 +8,7 @@ public sealed class EncoderFixture : IDisposable
 {
     public EncoderFixture()
     {
-        var folder = BuiltinMiniLm.EnsureImported(Path.Combine(Path.GetTempPath(), "bsi-tests", "models", BuiltinMiniLm.FolderName));
-        Encoder = SentenceEncoder.FromFolder(folder.Folder, new EncoderOptions { Device = "cpu", Precision = "fp32" }, BuiltinMiniLm.ModelId, folder.Revision);
+        (Encoder, _) = TestEncoders.LoadBuiltinMiniLm();
         Embedder = new SentenceEncoderQueryEmbedder(Encoder);
     }
 

@@ -13,15 +13,16 @@ using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Options;
 using Npgsql;
-using SearchEval;
+using BlogSemanticIndex.Evaluation;
+using BlogSemanticIndex.Evaluation.Corpora;
 
 var dataFolder = ArgValue("--data") ?? FindSciFact();
 var keep = args.Contains("--keep");
 var serverConnection = Environment.GetEnvironmentVariable("BSI_EVAL_PG") is { Length: > 0 } pg
     ? pg : "Host=127.0.0.1;Port=5432;Database=bsi_test;Username=bsi;Password=bsi";
 
-var documents = SciFact.ReadCorpus(Path.Combine(dataFolder, "corpus_train.csv"));
-var queries = SciFact.ReadClaims(Path.Combine(dataFolder, "claims_train.csv"));
+var documents = SciFactBlog.ReadCorpus(Path.Combine(dataFolder, "corpus_train.csv"));
+var queries = SciFactBlog.ReadClaims(Path.Combine(dataFolder, "claims_train.csv"));
 Console.WriteLine($"SciFact: {documents.Count} abstracts as posts, {queries.Count} claims as queries ({queries.Sum(q => q.Relevant.Count)} relevant pairs)");
 
 using var encoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu", Precision = "fp32" });
@@ -48,27 +49,14 @@ try
     var service = new SearchService(dataSource, keyword,
         new SemanticSearcher(dataSource, new WhiteningStore(dataSource), new SentenceEncoderQueryEmbedder(encoder), options), options);
 
+    var evaluation = new SearchModeEvaluation(service, keyword);
     Console.WriteLine();
     Console.WriteLine("| mode         | nDCG@10 | MRR@10 | Recall@50 | ms/query |");
     Console.WriteLine("|--------------|---------|--------|-----------|----------|");
-    await EvaluateAsync("keyword-like", async q => await keyword.FindSubstringMatchesAsync(q));
-    await EvaluateAsync("keyword", async q => (await service.RankAsync(q, SearchMode.Keyword)).Posts.Select(p => p.Cid).ToList());
-    await EvaluateAsync("semantic", async q => (await service.RankAsync(q, SearchMode.Semantic)).Posts.Select(p => p.Cid).ToList());
-    await EvaluateAsync("hybrid", async q => (await service.RankAsync(q, SearchMode.Hybrid)).Posts.Select(p => p.Cid).ToList());
-
-    async Task EvaluateAsync(string mode, Func<string, Task<IReadOnlyList<long>>> rank)
+    foreach (var mode in Enum.GetValues<EvaluatedMode>())
     {
-        double ndcg = 0, mrr = 0, recall = 0;
-        var watch = Stopwatch.StartNew();
-        foreach (var query in queries)
-        {
-            var ranking = await rank(query.Text);
-            ndcg += Metrics.NdcgAt(ranking, query.Relevant, 10);
-            mrr += Metrics.MrrAt(ranking, query.Relevant, 10);
-            recall += Metrics.RecallAt(ranking, query.Relevant, 50);
-        }
-        var n = queries.Count;
-        Console.WriteLine($"| {mode,-12} | {ndcg / n,7:F3} | {mrr / n,6:F3} | {recall / n,9:F3} | {watch.Elapsed.TotalMilliseconds / n,8:F1} |");
+        var scores = await evaluation.ScoreAsync(mode, queries);
+        Console.WriteLine($"| {SearchModeEvaluation.Name(mode),-12} | {scores.NdcgAt10,7:F3} | {scores.MrrAt10,6:F3} | {scores.RecallAt50,9:F3} | {scores.MillisecondsPerQuery,8:F1} |");
     }
 }
 finally
@@ -98,7 +86,7 @@ static string FindSciFact()
 
 // One chunk per abstract (the encoder truncates at its 256 tokens, as the reference numbers do); the keyword
 // index sees the whole text.
-static async Task LoadAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder, List<SciFactDocument> documents, List<string> texts, float[][] vectors)
+static async Task LoadAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder, IReadOnlyList<SciFactDocument> documents, List<string> texts, float[][] vectors)
 {
     var writer = new IndexWriter(dataSource);
     var keywordWriter = new KeywordIndexWriter();

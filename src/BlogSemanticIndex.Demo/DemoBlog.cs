@@ -3,8 +3,11 @@ using Microsoft.Data.Sqlite;
 
 namespace BlogSemanticIndex.Demo;
 
-/// <summary>What <see cref="DemoBlog.Create"/> wrote.</summary>
-public sealed record DemoBlogSummary(string Path, int Posts, int Visible, int Hidden);
+/// <summary>What <see cref="DemoBlog.Create"/> wrote, and the demo's labelled queries.</summary>
+public sealed record DemoBlogSummary(string Path, int Posts, int Visible, int Hidden, IReadOnlyList<DemoQuery> Queries);
+
+/// <summary>A query over the demo blog and the visible posts (cids) that answer it.</summary>
+public sealed record DemoQuery(string Query, IReadOnlyList<long> Relevant);
 
 /// <summary>
 /// Writes a Typecho SQLite database with realistic posts in English and Chinese, so a fresh machine
@@ -44,6 +47,7 @@ public static class DemoBlog
         var start = new DateTimeOffset(2019, 1, 1, 8, 0, 0, TimeSpan.Zero).ToUnixTimeSeconds();
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var hidden = 0;
+        var visiblePosts = new List<(long Cid, DemoTopic Topic, string Title, string Text)>();
         for (var cid = 1; cid <= postCount; cid++)
         {
             var topic = DemoTopics.All[random.Next(DemoTopics.All.Length)];
@@ -63,13 +67,19 @@ public static class DemoBlog
             }
             var visible = type == "post" && status == "publish" && password is null && created <= now;
             hidden += visible ? 0 : 1;
+            var modified = created + random.Next(86_400);
+            var text = Body(topic, random, markdown: cid % 4 != 0);
+            if (visible)
+            {
+                visiblePosts.Add((cid, topic, title, text));
+            }
 
             Execute(connection, transaction, """
                 INSERT INTO typecho_contents (cid, title, slug, created, modified, text, authorId, type, status, password, allowComment, allowPing, allowFeed)
                 VALUES ($cid, $title, $slug, $created, $modified, $text, 1, $type, $status, $password, '1', '1', '1')
                 """,
-                ("$cid", cid), ("$title", title), ("$slug", $"post-{cid}"), ("$created", created), ("$modified", created + random.Next(86_400)),
-                ("$text", Body(topic, random, markdown: cid % 4 != 0)), ("$type", type), ("$status", status), ("$password", (object?)password ?? DBNull.Value));
+                ("$cid", cid), ("$title", title), ("$slug", $"post-{cid}"), ("$created", created), ("$modified", modified),
+                ("$text", text), ("$type", type), ("$status", status), ("$password", (object?)password ?? DBNull.Value));
             Execute(connection, transaction, "INSERT INTO typecho_relationships (cid, mid) VALUES ($cid, $mid)", ("$cid", cid), ("$mid", Meta("category", topic.Category)));
             foreach (var tag in topic.Tags.Where(_ => random.NextDouble() < 0.8))
             {
@@ -77,7 +87,31 @@ public static class DemoBlog
             }
         }
         transaction.Commit();
-        return new DemoBlogSummary(Path.GetFullPath(path), postCount, postCount - hidden, hidden);
+        return new DemoBlogSummary(Path.GetFullPath(path), postCount, postCount - hidden, hidden, LabelQueries(visiblePosts));
+    }
+
+    /// <summary>
+    /// A topic's first query (its wording is not the posts') is answered by the topic's visible posts; its second (an
+    /// exact term) by every visible post whose title or text contains the term, whatever its topic. Hidden posts never.
+    /// </summary>
+    private static List<DemoQuery> LabelQueries(List<(long Cid, DemoTopic Topic, string Title, string Text)> posts)
+    {
+        var queries = new List<DemoQuery>();
+        foreach (var topic in DemoTopics.All)
+        {
+            var (paraphrase, term) = (topic.Queries[0], topic.Queries[1]);
+            var ofTopic = posts.Where(p => p.Topic == topic).Select(p => p.Cid).ToList();
+            var withTerm = posts.Where(p => p.Title.Contains(term, StringComparison.OrdinalIgnoreCase) || p.Text.Contains(term, StringComparison.OrdinalIgnoreCase))
+                .Select(p => p.Cid).ToList();
+            foreach (var (query, relevant) in new[] { (paraphrase, ofTopic), (term, withTerm) })
+            {
+                if (relevant.Count > 0)
+                {
+                    queries.Add(new DemoQuery(query, relevant));
+                }
+            }
+        }
+        return queries;
     }
 
     private static string Body(DemoTopic topic, Random random, bool markdown)

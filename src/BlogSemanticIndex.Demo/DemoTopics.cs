@@ -1,7 +1,14 @@
 namespace BlogSemanticIndex.Demo;
 
 /// <summary>A subject the demo blog writes about: its category, tags, title stems and paragraphs.</summary>
-internal sealed record DemoTopic(string Category, string[] Tags, string[] Titles, string[] Paragraphs, string? Code = null);
+internal sealed record DemoTopic(string Category, string[] Tags, string[] Titles, string[] Paragraphs, string? Code = null)
+{
+    /// <summary>
+    /// What a visitor would type to find this topic's posts: one in other words than the posts use (only a semantic
+    /// search finds it), one with an exact term from them (a keyword search finds it). The demo's labelled set.
+    /// </summary>
+    public string[] Queries { get; init; } = [];
+}
 
 /// <summary>
 /// What the demo blog is about: a programmer's blog in English and Chinese, as many Typecho blogs are.
@@ -21,7 +28,7 @@ internal static class DemoTopics
                 "A partial index on the rows you actually query, such as published posts only, is smaller and faster than indexing the whole table.",
                 "Connection pooling with PgBouncer in transaction mode let the blog survive a traffic spike that exhausted max_connections before.",
             ],
-            "EXPLAIN (ANALYZE, BUFFERS)\nSELECT * FROM posts WHERE status = 'publish' ORDER BY created DESC LIMIT 10;"),
+            "EXPLAIN (ANALYZE, BUFFERS)\nSELECT * FROM posts WHERE status = 'publish' ORDER BY created DESC LIMIT 10;") { Queries = ["my database is slow on a cheap server", "EXPLAIN ANALYZE"] },
         new("Databases", ["pgvector", "embeddings", "search"],
             ["Semantic search with pgvector", "HNSW or IVFFlat for a blog-sized index", "Storing sentence embeddings in PostgreSQL"],
             [
@@ -30,7 +37,7 @@ internal static class DemoTopics
                 "Cosine distance is the natural choice for normalised sentence embeddings; create the index with vector_cosine_ops to match the operator.",
                 "Reducing 384-dimensional vectors to 128 dimensions with a fitted whitening transform shrinks the index and the build time considerably.",
                 "Hybrid search fuses the vector ranking with a keyword ranking, because embeddings miss exact identifiers and version numbers.",
-            ]),
+            ]) { Queries = ["find similar articles by meaning with vectors in postgres", "HNSW"] },
         new("DevOps", ["Docker", "networking"],
             ["Docker networking explained", "Debugging a container that cannot reach the database", "docker compose for a PHP blog"],
             [
@@ -39,7 +46,7 @@ internal static class DemoTopics
                 "Publishing a port with -p binds on all interfaces unless you give an address; bind to 127.0.0.1 when a reverse proxy sits in front.",
                 "Health checks in docker compose let dependent services wait until the database actually accepts connections.",
             ],
-            "services:\n  db:\n    image: mariadb:11\n    healthcheck:\n      test: [\"CMD\", \"healthcheck.sh\", \"--connect\"]"),
+            "services:\n  db:\n    image: mariadb:11\n    healthcheck:\n      test: [\"CMD\", \"healthcheck.sh\", \"--connect\"]") { Queries = ["app in a container cannot connect to the db", "docker compose"] },
         new("DevOps", ["systemd", "Linux"],
             ["Running a .NET service under systemd", "Journald logs and log rotation", "Hardening a systemd unit"],
             [
@@ -47,7 +54,7 @@ internal static class DemoTopics
                 "ProtectSystem=strict and ReadWritePaths confine a service to the few directories it must write.",
                 "journalctl -u myservice -f follows a unit's logs; add --since today to keep the output short.",
                 "Restart=on-failure with RestartPreventExitStatus stops systemd from restarting a service whose configuration is simply wrong.",
-            ]),
+            ]) { Queries = ["keep a background program running after reboot on linux", "journald"] },
         new("Programming", ["Rust", "ownership"],
             ["Understanding Rust ownership", "Borrow checker errors and how to read them", "Lifetimes without tears"],
             [
@@ -56,7 +63,7 @@ internal static class DemoTopics
                 "Error E0502 means you tried to borrow something mutably while a shared borrow was still alive; shorten the first borrow's scope.",
                 "Lifetime annotations do not change how long values live; they describe relationships the compiler cannot infer.",
             ],
-            "fn longest<'a>(x: &'a str, y: &'a str) -> &'a str {\n    if x.len() > y.len() { x } else { y }\n}"),
+            "fn longest<'a>(x: &'a str, y: &'a str) -> &'a str {\n    if x.len() > y.len() { x } else { y }\n}") { Queries = ["why does the compiler complain that a value was moved", "borrow checker"] },
         new("Programming", ["C#", ".NET", "async"],
             ["Async and await in C# done right", "ConfigureAwait in library code", "Cancelling long operations with CancellationToken"],
             [
@@ -65,7 +72,7 @@ internal static class DemoTopics
                 "Pass a CancellationToken through every layer and check it in loops; cancellation in .NET is cooperative.",
                 "ValueTask avoids an allocation when a result is usually available synchronously, but it must not be awaited twice.",
             ],
-            "await foreach (var item in source.WithCancellation(token))\n{\n    await ProcessAsync(item, token);\n}"),
+            "await foreach (var item in source.WithCancellation(token))\n{\n    await ProcessAsync(item, token);\n}") { Queries = ["my UI freezes when waiting for a task to finish", "ConfigureAwait"] },
         new("Programming", ["Python", "performance"],
             ["Profiling a slow Python script", "Why NumPy is fast", "Generators versus lists"],
             [
@@ -73,7 +80,7 @@ internal static class DemoTopics
                 "NumPy is fast because the loops run in compiled code over contiguous memory, not because Python got faster.",
                 "A generator yields one item at a time, so a pipeline over a 10 GB log file never holds the whole file in memory.",
                 "functools.lru_cache turned an exponential recursive function into a linear one with a single decorator.",
-            ]),
+            ]) { Queries = ["my script takes forever, how do I find the slow part", "NumPy"] },
         new("Web", ["PHP", "Typecho"],
             ["Writing a Typecho plugin", "Typecho's search and why it misses things", "Migrating a Typecho blog to a new server"],
             [
@@ -81,7 +88,7 @@ internal static class DemoTopics
                 "Typecho's built-in search runs LIKE '%keyword%' over titles and texts, so it finds exact substrings but no synonyms or paraphrases.",
                 "Moving the blog meant copying usr/ and the database; config.inc.php holds the table prefix and the connection details.",
                 "Markdown posts in Typecho start with a <!--markdown--> marker, which tells the renderer to parse the body as Markdown.",
-            ]),
+            ]) { Queries = ["extend the blog engine with my own add-on", "Typecho plugin"] },
         new("Web", ["frontend", "performance"],
             ["Making a blog theme load faster", "Lazy loading images", "Critical CSS in practice"],
             [
@@ -89,7 +96,7 @@ internal static class DemoTopics
                 "The loading=lazy attribute defers offscreen images without any JavaScript.",
                 "Serving fonts with font-display: swap avoids invisible text while the web font downloads.",
                 "A service worker can cache the theme's static assets so repeat visits load almost instantly.",
-            ]),
+            ]) { Queries = ["pages take too long to appear in the browser", "lazy loading images"] },
         new("Machine learning", ["embeddings", "NLP"],
             ["Sentence embeddings for beginners", "Mean pooling versus the CLS token", "Why normalise embeddings"],
             [
@@ -97,7 +104,7 @@ internal static class DemoTopics
                 "Mean pooling averages the token vectors over the real tokens, ignoring padding; for many models it works better than the CLS token.",
                 "After L2 normalisation, cosine similarity is a plain dot product, which vector databases compute very quickly.",
                 "BERT-whitening transforms the vectors so their covariance becomes the identity, which can improve similarity and allows fewer dimensions.",
-            ]),
+            ]) { Queries = ["turning a sentence into one vector", "mean pooling"] },
         new("数据库", ["PostgreSQL", "性能优化"],
             ["PostgreSQL 慢查询排查记录", "给博客数据库加索引", "读懂 EXPLAIN 的输出"],
             [
@@ -105,7 +112,7 @@ internal static class DemoTopics
                 "批量导入文章以后统计信息过期了，执行一次 ANALYZE，查询计划马上恢复正常。",
                 "只对已发布的文章建立部分索引，索引更小，查询也更快。",
                 "连接数经常打满，加上 PgBouncer 连接池以后，流量高峰也能扛住了。",
-            ]),
+            ]) { Queries = ["数据库查询很慢怎么办", "EXPLAIN"] },
         new("自然语言处理", ["中文分词", "新词发现"],
             ["中文分词的几种方法", "新词发现算法简介", "基于信息熵的新词发现"],
             [
@@ -114,7 +121,7 @@ internal static class DemoTopics
                 "基于词典的最大匹配法简单高效，但遇到未登录词就无能为力，这正是新词发现要解决的问题。",
                 "结巴分词结合了前缀词典和隐马尔可夫模型，对未登录词也有一定的识别能力。",
                 "对于搜索来说，把中文切成单字和双字组合，也能得到不错的召回率。",
-            ]),
+            ]) { Queries = ["新词算法", "信息熵"] },
         new("机器学习", ["向量检索", "语义搜索"],
             ["用句向量做博客语义搜索", "BERT-whitening 降维实践", "向量数据库选型笔记"],
             [
@@ -122,7 +129,7 @@ internal static class DemoTopics
                 "把每篇文章切成若干段，用句向量模型编码后存进 pgvector，查询时找最近的向量即可。",
                 "BERT-whitening 先减去均值，再用协方差矩阵的特征向量做旋转和缩放，可以把 384 维降到 128 维而效果几乎不变。",
                 "混合检索把向量排序和关键词排序用倒数排名融合起来，既能理解语义，又不会漏掉精确的型号和版本号。",
-            ]),
+            ]) { Queries = ["根据意思而不是关键词查找文章", "BERT-whitening"] },
         new("运维", ["Docker", "Linux"],
             ["Docker 容器网络踩坑", "用 systemd 管理后台服务", "服务器迁移笔记"],
             [
@@ -130,7 +137,7 @@ internal static class DemoTopics
                 "同一个自定义网络里的容器可以直接用服务名互相访问，默认的 bridge 网络则不行。",
                 "用 systemd 管理服务以后，崩溃会自动重启，日志也统一进了 journald。",
                 "迁移博客只需要备份数据库和 usr 目录，再改一下配置文件里的数据库连接。",
-            ]),
+            ]) { Queries = ["容器之间无法互相访问", "systemd"] },
         new("前端", ["性能优化", "CSS"],
             ["博客主题加载优化", "图片懒加载实践", "关键 CSS 内联"],
             [
@@ -138,7 +145,7 @@ internal static class DemoTopics
                 "给图片加上 loading=lazy 属性，浏览器会在图片快进入视口时才去加载。",
                 "网页字体使用 font-display: swap，避免字体下载期间文字不可见。",
                 "静态资源加上长缓存和文件指纹，回访用户几乎不用重新下载。",
-            ]),
+            ]) { Queries = ["让网页打开得更快", "懒加载"] },
         new("编程", ["Rust", "C#"],
             ["Rust 所有权入门", "C# 异步编程的常见误区", "从 C# 转到 Rust 的体会"],
             [
@@ -146,6 +153,6 @@ internal static class DemoTopics
                 "借用检查器保证同一时间要么只有一个可变引用，要么有多个不可变引用。",
                 "在 C# 里对异步方法调用 .Result 很容易造成死锁，应该一路 await 到底。",
                 "CancellationToken 是协作式的取消机制，循环里要记得检查它。",
-            ]),
+            ]) { Queries = ["编译器说变量已经被移动了", "所有权"] },
     ];
 }

@@ -20,7 +20,8 @@ public static class IndexingServiceCollectionExtensions
     /// the index database (clustered: every service instance sharing the database shares the schedule, and one of
     /// them runs each fire; the Quartz tables are created there on first start), the poll job on
     /// <see cref="IndexerOptions.PollInterval"/> or <see cref="IndexerOptions.Cron"/>, the on-demand
-    /// <see cref="ReindexJob"/>, and the hosted service that starts and stops the scheduler.
+    /// <see cref="ReindexJob"/>, the <see cref="WhiteningRefitJob"/> on <see cref="WhiteningOptions.RefitCheckInterval"/> (when
+    /// whitening is enabled), and the hosted service that starts and stops the scheduler.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public static IServiceCollection AddIndexing(this IServiceCollection services, IConfiguration configuration)
@@ -31,6 +32,8 @@ public static class IndexingServiceCollectionExtensions
 
         var indexer = configuration.GetSection(IndexerOptions.SectionName).Get<IndexerOptions>() ?? new IndexerOptions();
         indexer.EnsureValid();
+        var whitening = configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>() ?? new WhiteningOptions();
+        whitening.ValidateOrThrow();
         var connectionString = configuration.GetSection(IndexStoreOptions.SectionName).Get<IndexStoreOptions>()?.ConnectionString;
         if (string.IsNullOrWhiteSpace(connectionString))
         {
@@ -65,6 +68,15 @@ public static class IndexingServiceCollectionExtensions
                     },
                     // Recovery: a node that dies mid-poll leaves the fire to another; a poll is safe to repeat.
                     job => job.WithIdentity(IndexerJob.Key).RequestRecovery());
+            }
+            if (whitening.Enabled)
+            {
+                // First check one interval after start, so the first poll has filled the index.
+                quartz.ScheduleJob<WhiteningRefitJob>(
+                    trigger => trigger.WithIdentity(WhiteningRefitJob.TriggerKey)
+                        .StartAt(DateTimeOffset.UtcNow + whitening.RefitCheckInterval)
+                        .WithSimpleSchedule(schedule => schedule.WithInterval(whitening.RefitCheckInterval).RepeatForever()),
+                    job => job.WithIdentity(WhiteningRefitJob.Key).StoreDurably());
             }
         });
         services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);

@@ -37,6 +37,9 @@ public sealed class WhiteningOptions
     /// </summary>
     public double RefitGrowthFraction { get; set; } = 0.25;
 
+    /// <summary>How often the service checks whether a refit is due (and drops retired tables).</summary>
+    public TimeSpan RefitCheckInterval { get; set; } = TimeSpan.FromMinutes(10);
+
     /// <summary>No automatic fit before the encoder has this many raw chunk vectors.</summary>
     public int MinVectors { get; set; } = 500;
 
@@ -58,6 +61,10 @@ public sealed class WhiteningOptions
         if (!(RefitGrowthFraction is >= 0 and <= 100))
         {
             errors.Add($"{SectionName}:RefitGrowthFraction is {RefitGrowthFraction}; allowed: 0 (no automatic refit) or a fraction up to 100 (0.25 = refit after 25% growth).");
+        }
+        if (RefitCheckInterval < TimeSpan.FromSeconds(1) || RefitCheckInterval > TimeSpan.FromDays(7))
+        {
+            errors.Add($"{SectionName}:RefitCheckInterval is {RefitCheckInterval}; allowed: 00:00:01 to 7.00:00:00.");
         }
         if (MinVectors < 2)
         {

@@ -74,6 +74,61 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
         Assert.DoesNotContain(H.Logs.Entries, e => e.Level >= LogLevel.Error);
     }
 
+    [Fact]
+    public async Task The_refit_job_fits_the_first_version_refits_after_growth_and_on_request_and_drops_retired_tables()
+    {
+        var configuration = new ConfigurationBuilder().AddConfiguration(Configuration($"bsi-test-{Guid.NewGuid():N}"))
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Whitening:Enabled"] = "true",
+                ["Whitening:MinVectors"] = "2",
+                ["Whitening:RefitGrowthFraction"] = "0.25",
+                // Every check in this test is fired explicitly.
+                ["Whitening:RefitCheckInterval"] = "01:00:00",
+            }).Build();
+        await using var node = await ServiceNode.StartAsync(configuration, H, Encoder);
+        await PollAsync(node);
+
+        // No version yet and 2 ≥ MinVectors vectors: the first check fits and activates one.
+        await node.Scheduler.TriggerJob(WhiteningRefitJob.Key);
+        await WaitForAsync(async () => await ActiveWhiteningAsync() == 1);
+        Assert.Equal([(1, 256)], await VersionsAsync());
+
+        // No growth: a check changes nothing.
+        await node.Scheduler.TriggerJob(WhiteningRefitJob.Key);
+        await WaitForAsync(() => Task.FromResult(H.Logs.Entries.Any(e => e.Message.StartsWith("No whitening refit", StringComparison.Ordinal))));
+        Assert.Equal([(1, 256)], await VersionsAsync());
+
+        // 2 → 3 vectors is 50% growth ≥ 25%: the next check refits, switches, and drops the old table.
+        await H.InsertPostAsync(4, "Growth", "<!--markdown-->A third post grows the corpus by half.", RealNow - 600);
+        await PollAsync(node);
+        await node.Scheduler.TriggerJob(WhiteningRefitJob.Key);
+        await WaitForAsync(async () => await ActiveWhiteningAsync() == 2);
+
+        // Asked for over the admin API with other hyperparameters: refits whatever the growth.
+        await WhiteningRefitJob.RefitNowAsync(node.Provider.GetRequiredService<ISchedulerFactory>(), new Whitening.WhiteningParameters(1, 0, 64));
+        await WaitForAsync(async () => await ActiveWhiteningAsync() == 3);
+
+        Assert.Equal([(3, 64), (2, 256), (1, 256)], await VersionsAsync());
+        Assert.Equal([3L], await H.QueryAsync("SELECT count(*) FROM chunk_vectors_w3", r => r.GetInt64(0)));
+        // Retired versions' tables are gone once the switch is done.
+        Assert.Equal(["chunk_vectors_w3"], await H.QueryAsync("SELECT tablename::text FROM pg_tables WHERE schemaname = current_schema() AND tablename LIKE 'chunk_vectors_w%'", r => r.GetString(0)));
+        Assert.DoesNotContain(H.Logs.Entries, e => e.Level >= LogLevel.Warning);
+    }
+
+    private static async Task PollAsync(ServiceNode node)
+    {
+        var before = node.Progress.Snapshot().PollsStarted;
+        await node.Scheduler.TriggerJob(IndexerJob.Key);
+        await WaitForAsync(() => node.Progress.Snapshot() is { Poll: { Running: false, Result: not null } } s && s.PollsStarted > before ? s : null);
+    }
+
+    private async Task<int?> ActiveWhiteningAsync() =>
+        (await H.QueryAsync("SELECT whitening_version FROM active_index", r => r.IsDBNull(0) ? (int?)null : r.GetInt32(0))).SingleOrDefault();
+
+    private async Task<IReadOnlyList<(int Version, int Dims)>> VersionsAsync() =>
+        await H.QueryAsync("SELECT version, dims FROM whitening_models ORDER BY version DESC", r => (r.GetInt32(0), r.GetInt32(1)));
+
     /// <summary>Polls started on both nodes, once nothing has run for two seconds.</summary>
     private static async Task<long> SettledPollCountAsync(ServiceNode a, ServiceNode b)
     {
@@ -119,7 +174,7 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
         throw new TimeoutException("the condition did not hold within 60 s");
     }
 
-    private static Task<IndexingActivity> WaitForAsync(Func<IndexingActivity?> read) => WaitForAsync(() => Task.FromResult(read()));
+    private static Task<T> WaitForAsync<T>(Func<T?> read) where T : class => WaitForAsync(() => Task.FromResult(read()));
 
     private static Task WaitForAsync(Func<Task<bool>> condition) => WaitForAsync(async () => await condition() ? "" : null);
 

@@ -1,3 +1,4 @@
+using BlogSemanticIndex.TestSupport.Search;
 using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
@@ -29,7 +30,7 @@ public sealed class SearchApiTests(EncoderFixture encoder)
 
     private async Task<Host> StartAsync(Dictionary<string, string?>? settings = null)
     {
-        var corpus = await TestCorpus.CreateAsync(encoder);
+        var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();

@@ -1,3 +1,4 @@
+using BlogSemanticIndex.TestSupport.Search;
 using BlogSemanticIndex.Search.Keyword;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Whitening;
@@ -14,7 +15,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task A_paraphrase_finds_the_post_that_Typecho_like_search_cannot()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         const string query = "my wifi signal keeps cutting out";
 
         Assert.Empty(TestCorpus.TypechoLikeMatches(query));
@@ -25,7 +26,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task An_exact_identifier_finds_the_post_that_semantic_search_alone_ranks_low()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
 
         var semantic = await CidsAsync(corpus, "ERR_CONN_4402", SearchMode.Semantic);
         Assert.NotEqual(2, semantic[0]);
@@ -39,7 +40,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task A_Chinese_query_matches_a_post_with_its_words_though_the_string_never_occurs()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
 
         Assert.DoesNotContain("新词算法", TestCorpus.DocumentText(5));
         Assert.Equal(5, (await CidsAsync(corpus, "新词算法", SearchMode.Keyword))[0]);
@@ -58,7 +59,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [InlineData("snake_")]
     public async Task Every_post_Typecho_finds_is_in_the_keyword_and_hybrid_results(string query)
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         var expected = TestCorpus.TypechoLikeMatches(query);
 
         var keyword = await CidsAsync(corpus, query, SearchMode.Keyword);
@@ -71,7 +72,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task Hybrid_scores_are_the_reciprocal_rank_fusion_of_the_two_legs()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         const string query = "network connection errors";
         var keyword = await CidsAsync(corpus, query, SearchMode.Keyword);
         var semantic = await CidsAsync(corpus, query, SearchMode.Semantic);
@@ -90,7 +91,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task Pages_are_stable_and_together_give_the_whole_ranking_once()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         const string query = "the";
         var whole = await corpus.Search.SearchAsync(query, SearchMode.Hybrid, 1, 50);
         Assert.True(whole.Total > 6, $"the query should match many posts, got {whole.Total}");
@@ -112,7 +113,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task Snippets_mark_the_match_and_escape_the_rest()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
 
         var hit = (await corpus.Search.SearchAsync("script", SearchMode.Keyword, 1, 10)).Hits.Single(h => h.Cid == 9);
 
@@ -126,7 +127,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task BM25_scores_match_a_float64_computation_over_the_same_terms()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         var documents = TestCorpus.Posts.ToDictionary(p => p.Cid, p => TextAnalyzer.Analyze(TestCorpus.DocumentText(p.Cid)).Select(t => t.Term).ToList());
         var avgdl = documents.Values.Average(d => d.Count);
         const string query = "connection errors network the C++ 算法";
@@ -156,7 +157,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task Deleting_a_post_removes_its_keyword_statistics()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         await using (var command = corpus.Database.DataSource.CreateCommand("DELETE FROM posts WHERE cid = 2"))
         {
             await command.ExecuteNonQueryAsync();
@@ -170,7 +171,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task Related_posts_exclude_the_post_itself_and_unknown_posts_get_null()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
 
         var related = await corpus.Search.RelatedAsync(3, 5);
 
@@ -184,7 +185,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task Rebuilding_indexes_posts_that_have_no_keyword_statistics()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         await using (var command = corpus.Database.DataSource.CreateCommand("DELETE FROM keyword_docs"))
         {
             await command.ExecuteNonQueryAsync();
@@ -201,7 +202,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     [Fact]
     public async Task With_a_live_whitening_version_the_query_is_transformed_and_its_table_searched()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder);
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
         var ds = corpus.Database.DataSource;
         var model = (await new IndexWriter(ds).GetActiveModelAsync())!;
         var build = await new WhiteningStore(ds).FitAsync(model.Id, new WhiteningParameters(1.0, 0.5, 8));

@@ -18,6 +18,7 @@ public static class BsiCommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ReindexCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         return root;
     }
 }

@@ -80,10 +80,10 @@ internal static class ReindexCommand
         AnsiConsole.Write(table);
         return ExitCodes.Ok;
     }
+}
 
-    /// <summary>Reports on the caller's thread: <see cref="Progress{T}"/> would post to the thread pool and lag behind the bar.</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
-    {
-        public void Report(T value) => report(value);
-    }
+/// <summary>Reports on the caller's thread: <see cref="Progress{T}"/> would post to the thread pool and lag behind what it reports on.</summary>
+internal sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+{
+    public void Report(T value) => report(value);
 }

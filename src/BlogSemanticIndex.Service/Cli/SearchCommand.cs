@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Net;
 using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Service.Hosting;
-using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 using Spectre.Console;
@@ -30,13 +29,7 @@ internal static class SearchCommand
                 Log.Fatal("The query must be 1 to 512 characters, not empty or whitespace.");
                 return ExitCodes.BadConfiguration;
             }
-            var storeOptions = configuration.GetIndexStoreOptions();
-            await using var services = new ServiceCollection()
-                .AddLogging(logging => logging.AddSerilog())
-                .AddSingleton(_ => IndexDataSource.Create(storeOptions.ConnectionString))
-                .AddSingleton(_ => EncoderLoading.Load(configuration.GetEncoderOptions()))
-                .AddSearch(configuration)
-                .BuildServiceProvider();
+            await using var services = EvalCommand.BuildSearchServices(configuration);
             var response = await services.GetRequiredService<SearchService>()
                 .SearchAsync(text, parseResult.GetValue(mode), parseResult.GetValue(page), parseResult.GetValue(pageSize));
             Print(response);

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using BlogSemanticIndex.Service.Hosting;
+using BlogSemanticIndex.Evaluation;
+using BlogSemanticIndex.Search;
+using BlogSemanticIndex.Search.Keyword;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Configuration;
@@ -17,6 +20,7 @@ internal static class WhiteningCommand
         command.Subcommands.Add(CreateFit());
         command.Subcommands.Add(CreateList());
         command.Subcommands.Add(CreateActivate());
+        command.Subcommands.Add(CreateSweep());
         return command;
     }
 
@@ -89,6 +93,68 @@ internal static class WhiteningCommand
             return ExitCodes.Ok;
         })));
         return command;
+    }
+
+    private static Command CreateSweep()
+    {
+        var betas = new Option<double[]>("--beta") { Description = "β values to try (default: 0 1)", AllowMultipleArgumentsPerToken = true };
+        var gammas = new Option<double[]>("--gamma") { Description = "γ values to try (default: 0 0.5 1)", AllowMultipleArgumentsPerToken = true };
+        var dims = new Option<int[]>("--dims") { Description = "k values to try (default: 64 128, two thirds and all of the encoder's)", AllowMultipleArgumentsPerToken = true };
+        var command = new Command("sweep",
+            "Score a grid of (β, γ, k) on a labelled query set over the index's own vectors (exact search, nothing is changed) and print " +
+            "quality against dimensions and storage per chunk, to choose the settings for bsi whitening fit.");
+        command.Arguments.Add(EvalCommand.LabelledSetArgument);
+        command.Options.Add(betas);
+        command.Options.Add(gammas);
+        command.Options.Add(dims);
+        command.SetAction(parseResult => CommandRunner.RunAsync(parseResult, configuration => WithStoreAsync(configuration, async (_, model, options) =>
+        {
+            if (EvalCommand.ReadSet(parseResult.GetValue(EvalCommand.LabelledSetArgument)!) is not { } queries)
+            {
+                return ExitCodes.BadConfiguration;
+            }
+            var defaults = WhiteningSweep.DefaultGrid(model.Dimensions);
+            var grid = WhiteningSweep.Grid(
+                parseResult.GetValue(betas) is { Length: > 0 } b ? b : defaults.Select(p => p.Beta).Distinct(),
+                parseResult.GetValue(gammas) is { Length: > 0 } g ? g : defaults.Select(p => p.Gamma).Distinct(),
+                parseResult.GetValue(dims) is { Length: > 0 } k ? k : defaults.Select(p => p.Dims).Distinct());
+            await using var services = EvalCommand.BuildSearchServices(configuration);
+            var embedder = services.GetRequiredService<IQueryEmbedder>();
+            if (embedder.ModelName != model.Name || embedder.ModelRevision != model.Revision)
+            {
+                Log.Fatal("The configured encoder is {Name}@{Revision} but the index holds vectors of {IndexName}@{IndexRevision}; configure the index's encoder",
+                    embedder.ModelName, embedder.ModelRevision, model.Name, model.Revision);
+                return ExitCodes.BadConfiguration;
+            }
+            var sweep = new WhiteningSweep(services.GetRequiredService<Npgsql.NpgsqlDataSource>(), services.GetRequiredService<KeywordSearcher>(),
+                embedder, services.GetRequiredService<Microsoft.Extensions.Options.IOptions<SearchOptions>>().Value);
+            var rows = await sweep.RunAsync(model.Id, queries, grid, new SynchronousProgress<string>(message => Log.Information("{Progress}", message)));
+            Print(rows, options.ToParameters(), model.Dimensions, queries.Count);
+            return ExitCodes.Ok;
+        })));
+        return command;
+    }
+
+    private static void Print(IReadOnlyList<SweepRow> rows, WhiteningParameters configured, int modelDimensions, int queryCount)
+    {
+        var table = new Table().AddColumns("β", "γ", "k", "variance kept", "semantic nDCG@10", "MRR@10", "Recall@50", "hybrid nDCG@10", "bytes/chunk", "storage");
+        var raw = rows[0];
+        foreach (var row in rows)
+        {
+            var isDefault = row.Point is { } p && p.Beta == configured.Beta && p.Gamma == configured.Gamma && p.Dims == configured.ResolveDims(modelDimensions);
+            table.AddRow(
+                row.Point is null ? "raw" : F(row.Point.Beta), row.Point is null ? "" : F(row.Point.Gamma),
+                row.Dims.ToString(CultureInfo.InvariantCulture) + (isDefault ? " (configured)" : ""),
+                row.ExplainedVariance?.ToString("P1", CultureInfo.InvariantCulture) ?? "",
+                EvalCommand.F(row.Semantic.NdcgAt10), EvalCommand.F(row.Semantic.MrrAt10), EvalCommand.F(row.Semantic.RecallAt50),
+                EvalCommand.F(row.Hybrid.NdcgAt10), row.BytesPerChunk.ToString(CultureInfo.InvariantCulture),
+                ((double)row.BytesPerChunk / raw.BytesPerChunk).ToString("P0", CultureInfo.InvariantCulture));
+        }
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine(Markup.Escape($"{queryCount} labelled queries; exact cosine search over every chunk, a post scored by its best chunk; " +
+                                             "hybrid = RRF with the keyword leg; storage is the vector column per chunk (pgvector: 4 bytes per dimension + 8)."));
+
+        static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Opens the index, finds the active encoder, and runs <paramref name="action"/> with the whitening store.</summary>

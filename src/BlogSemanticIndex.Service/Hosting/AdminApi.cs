@@ -2,6 +2,8 @@ using System.Security.Cryptography;
 using System.Text;
 using BlogSemanticIndex.Indexing;
 using BlogSemanticIndex.Storage;
+using BlogSemanticIndex.Whitening;
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quartz;
 
@@ -19,6 +21,9 @@ public sealed class AdminOptions
 /// <summary>The body of <c>POST /admin/reindex</c>.</summary>
 public sealed record ReindexBody(bool All = false, long[]? Posts = null, bool DryRun = false);
 
+/// <summary>The body of <c>POST /admin/whitening/refit</c>: all three, or none for the configured <c>Whitening</c> settings.</summary>
+public sealed record WhiteningRefitBody(double? Beta = null, double? Gamma = null, int? Dims = null);
+
 /// <summary><c>/admin/*</c>: what <c>bsi reindex</c> and <c>bsi status</c> do, over HTTP, behind a bearer token.</summary>
 internal static class AdminApi
 {
@@ -26,6 +31,8 @@ internal static class AdminApi
     {
         var admin = app.MapGroup("/admin").AddEndpointFilter(RequireToken);
         admin.MapGet("/status", GetStatus).WithName("AdminStatus").WithDescription("Index counts, model, whitening, last poll and the progress of running jobs.");
+        admin.MapPost("/whitening/refit", PostWhiteningRefit).WithName("AdminWhiteningRefit")
+            .WithDescription("Queue a whitening refit now (configured or given β, γ, k): built beside the live version, then switched to.");
         admin.MapPost("/reindex", PostReindex).WithName("AdminReindex").WithDescription("Queue a reindex of all posts or of given cids; progress in /admin/status.");
     }
 
@@ -54,6 +61,40 @@ internal static class AdminApi
         }
         await ReindexJob.ScheduleAsync(schedulerFactory, request, cancellationToken);
         return TypedResults.Accepted("/admin/status", (object)new { queued = request });
+    }
+
+    private static async Task<Results<Accepted<object>, ProblemHttpResult>> PostWhiteningRefit(
+        WhiteningRefitBody? body, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        if (services.GetService<ISchedulerFactory>() is not { } schedulerFactory || services.GetService<IndexWriter>() is not { } index)
+        {
+            return TypedResults.Problem("The indexer is off: no blog is configured (Blog:ConnectionString).", statusCode: StatusCodes.Status409Conflict);
+        }
+        var options = services.GetRequiredService<IOptions<WhiteningOptions>>().Value;
+        if (!options.Enabled)
+        {
+            return TypedResults.Problem("Whitening is off (Whitening:Enabled is false).", statusCode: StatusCodes.Status409Conflict);
+        }
+        if (await index.GetActiveModelAsync(cancellationToken) is not { } model)
+        {
+            return TypedResults.Problem("The index has no vectors yet; let the indexer run first.", statusCode: StatusCodes.Status409Conflict);
+        }
+        WhiteningParameters? parameters = null;
+        if (body is { Beta: not null } or { Gamma: not null } or { Dims: not null })
+        {
+            if (body is not { Beta: { } beta, Gamma: { } gamma, Dims: { } dims })
+            {
+                return TypedResults.Problem("Give beta, gamma and dims together, or none of them for the configured Whitening settings.",
+                    statusCode: StatusCodes.Status400BadRequest, title: "Invalid whitening refit request");
+            }
+            parameters = options.ToParameters() with { Beta = beta, Gamma = gamma, Dims = dims };
+            if (parameters.Validate(model.Dimensions) is { Count: > 0 } errors)
+            {
+                return TypedResults.Problem(string.Join(" ", errors), statusCode: StatusCodes.Status400BadRequest, title: "Invalid whitening refit request");
+            }
+        }
+        await WhiteningRefitJob.RefitNowAsync(schedulerFactory, parameters, cancellationToken);
+        return TypedResults.Accepted("/admin/status", (object)new { queued = parameters ?? options.ToParameters() });
     }
 
     private static async ValueTask<object?> RequireToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)

@@ -1,12 +1,13 @@
 using System.Security.Cryptography;
 using System.Text;
+using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Search.Keyword;
 using BlogSemanticIndex.Storage;
-using BlogSemanticIndex.TestSupport;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Options;
 
-namespace BlogSemanticIndex.Search.Tests;
+namespace BlogSemanticIndex.TestSupport.Search;
 
 /// <summary>A small blog written into its own schema through the real IndexWriter, encoder and keyword index writer.</summary>
 public sealed class TestCorpus : IAsyncDisposable
@@ -43,12 +44,12 @@ public sealed class TestCorpus : IAsyncDisposable
     /// <summary>The indexed text of a post: the title on the first line, then the body (as the indexer builds it).</summary>
     public static string DocumentText(long cid) => Posts.Single(p => p.Cid == cid) is var p ? $"{p.Title}\n{p.Body}" : "";
 
-    public static async Task<TestCorpus> CreateAsync(EncoderFixture encoder, SearchOptions? options = null)
+    public static async Task<TestCorpus> CreateAsync(SentenceEncoder encoder, SearchOptions? options = null)
     {
         var database = await TestIndexDatabase.CreateAsync();
         options ??= new SearchOptions();
         var writer = new IndexWriter(database.DataSource);
-        var info = encoder.Encoder.Info;
+        var info = encoder.Info;
         var model = await writer.RegisterModelAsync(info.Name, info.Revision, info.Dimensions);
         var records = new List<PostRecord>();
         var texts = new List<string>();
@@ -56,12 +57,12 @@ public sealed class TestCorpus : IAsyncDisposable
         {
             var text = $"{title}\n{body}";
             // Two chunks for the long-ish posts would exercise the overlap; one chunk keeps the oracle simple.
-            var chunk = new ChunkRecord(0, text, 0, text.Length, encoder.Encoder.Tokenize(text).Length - 2, SHA256.HashData(Encoding.UTF8.GetBytes(text)));
+            var chunk = new ChunkRecord(0, text, 0, text.Length, encoder.Tokenize(text).Length - 2, SHA256.HashData(Encoding.UTF8.GetBytes(text)));
             var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000 + cid * 86_400);
             records.Add(new PostRecord(cid, "post", title, $"post-{cid}", created, created, SHA256.HashData(Encoding.UTF8.GetBytes(text)), [chunk]));
             texts.Add(text);
         }
-        var vectors = encoder.Encoder.Encode(texts);
+        var vectors = encoder.Encode(texts);
         var embeddings = records.Select((r, i) => (Key: Convert.ToHexString(r.Chunks[0].TextHash), Vector: vectors[i]))
             .ToDictionary(x => x.Key, x => x.Vector);
         var keywordWriter = new KeywordIndexWriter();
@@ -71,7 +72,7 @@ public sealed class TestCorpus : IAsyncDisposable
 
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         var ds = database.DataSource;
-        var search = new SearchService(ds, new KeywordSearcher(ds), new SemanticSearcher(ds, new WhiteningStore(ds), encoder.Embedder, wrapped), wrapped);
+        var search = new SearchService(ds, new KeywordSearcher(ds), new SemanticSearcher(ds, new WhiteningStore(ds), new SentenceEncoderQueryEmbedder(encoder), wrapped), wrapped);
         return new TestCorpus(database, search, options);
     }
 

@@ -351,11 +351,14 @@ public sealed class PostIndexer : IDisposable
             cancellationToken.ThrowIfCancellationRequested();
             var started = Stopwatch.GetTimestamp();
             var embedded = _encoder.Encode([.. slice.Select(s => s.Text)], cancellationToken);
-            run.EmbeddingTime += Stopwatch.GetElapsedTime(started);
+            var embeddingTime = Stopwatch.GetElapsedTime(started);
+            run.EmbeddingTime += embeddingTime;
             if (embedded.Length != slice.Length)
             {
                 throw new InvalidOperationException($"the encoder returned {embedded.Length} vectors for {slice.Length} texts");
             }
+            IndexingMetrics.EmbeddedChunks.Add(slice.Length);
+            IndexingMetrics.EmbeddingTime.Add(embeddingTime.TotalSeconds);
             for (var i = 0; i < slice.Length; i++)
             {
                 vectors[slice[i].Key] = embedded[i];

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -27,7 +28,9 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
     public async Task<IReadOnlyList<SemanticHit>> SearchAsync(string query, int limit, CancellationToken cancellationToken = default)
     {
         var model = await RequireActiveModelAsync(cancellationToken);
+        var started = Stopwatch.GetTimestamp();
         var raw = embedder.EmbedQuery(query);
+        SearchMetrics.QueryEmbeddingDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         return await whitening.RunOnActiveAsync(
             (active, ct) => NearestPostsAsync(active, model, active is null ? raw : active.Model.Transform(raw), excludeCid: null, limit, ct),
             cancellationToken);

@@ -36,6 +36,23 @@ public sealed class ServeCommandTests
     }
 
     [Fact]
+    public async Task With_metrics_turned_off_there_is_no_metrics_endpoint()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync(migrate: false);
+        var url = $"http://127.0.0.1:{FreePort()}";
+        var environment = Environment(database.ConnectionString);
+        environment["BSI__Metrics__Enabled"] = "false";
+        using var bsi = BsiProcess.Start(environment, "serve", "--urls", url);
+
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+        await WaitForHealthzAsync(http, url, bsi);
+        Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync($"{url}/metrics")).StatusCode);
+
+        bsi.Terminate();
+        Assert.Equal(0, await bsi.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+    }
+
+    [Fact]
     public async Task A_wrong_database_password_gives_one_clear_line_and_a_nonzero_exit()
     {
         var wrong = new NpgsqlConnectionStringBuilder(TestIndexDatabase.ServerConnectionString) { Password = "wrong-password" }.ConnectionString;

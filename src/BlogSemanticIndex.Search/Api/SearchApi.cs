@@ -63,6 +63,24 @@ public static class SearchApi
     public static async Task<Results<Ok<SearchResponse>, ValidationProblem, ProblemHttpResult>> SearchAsync(
         [AsParameters] SearchRequest request, [AsParameters] SearchServices services, CancellationToken cancellationToken)
     {
+        var result = await AnswerSearchAsync(request, services, cancellationToken);
+        var outcome = result.Result switch
+        {
+            Ok<SearchResponse> { Value.Warnings: not null } => SearchMetrics.OutcomeDegraded,
+            Ok<SearchResponse> => SearchMetrics.OutcomeOk,
+            ValidationProblem => SearchMetrics.OutcomeInvalid,
+            _ => SearchMetrics.OutcomeUnavailable,
+        };
+        // Only the three known modes become tag values, so a client cannot add series by inventing modes.
+        var mode = SearchModes.TryParse(request.Mode, out var parsed) ? parsed.Name() : SearchMetrics.UnknownMode;
+        SearchMetrics.Searches.Add(1, new KeyValuePair<string, object?>(SearchMetrics.ModeTag, mode),
+            new KeyValuePair<string, object?>(SearchMetrics.OutcomeTag, outcome));
+        return result;
+    }
+
+    private static async Task<Results<Ok<SearchResponse>, ValidationProblem, ProblemHttpResult>> AnswerSearchAsync(
+        SearchRequest request, SearchServices services, CancellationToken cancellationToken)
+    {
         // The framework decodes invalid UTF-8 leniently (it keeps "%FF" as text), so q is checked on the raw bytes.
         if (!RawQueryString.IsValidUtf8(services.Context.Request.QueryString.Value, "q"))
         {

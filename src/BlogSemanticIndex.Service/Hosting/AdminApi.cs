@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using BlogSemanticIndex.Indexing;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Whitening;
@@ -104,10 +102,7 @@ internal static class AdminApi
         {
             return TypedResults.Problem("The admin API is disabled: set Admin:Token.", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
-        var header = context.HttpContext.Request.Headers.Authorization.ToString();
-        var given = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : "";
-        // Constant-time, so the token cannot be guessed byte by byte from response times.
-        if (!CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(given), Encoding.UTF8.GetBytes(token)))
+        if (!BearerToken.IsPresented(context.HttpContext.Request, token))
         {
             context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
             return TypedResults.Problem("A valid admin token is required (Authorization: Bearer <Admin:Token>).", statusCode: StatusCodes.Status401Unauthorized);

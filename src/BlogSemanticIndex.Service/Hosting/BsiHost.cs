@@ -3,6 +3,7 @@ using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Configuration;
 using Serilog;
+using Serilog.Events;
 
 namespace BlogSemanticIndex.Service.Hosting;
 
@@ -46,6 +47,7 @@ public static class BsiHost
         }
         builder.Services.AddSearch(configuration);
         builder.Services.AddSingleton(configuration.GetAdminOptions());
+        builder.Services.AddMetricsEndpoint(configuration.GetMetricsOptions());
         builder.Services.AddHealthChecks()
             .AddCheck<IndexDatabaseHealthCheck>("database")
             .AddCheck<EncoderHealthCheck>("model");
@@ -53,7 +55,12 @@ public static class BsiHost
         var app = builder.Build();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
-        app.UseSerilogRequestLogging();
+        app.UseSerilogRequestLogging(logging => logging.GetLevel = (context, _, error) =>
+            error is not null || context.Response.StatusCode >= StatusCodes.Status500InternalServerError ? LogEventLevel.Error
+            // Prometheus scrapes every few seconds; a line per scrape would bury the rest of the log.
+            : context.Request.Path == "/metrics" ? LogEventLevel.Debug
+            : LogEventLevel.Information);
+        app.UseMetricsEndpoint();
         app.MapHealthEndpoint();
         app.MapAdminApi();
         app.UseSearchApi();

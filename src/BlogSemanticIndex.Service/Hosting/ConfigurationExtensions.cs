@@ -28,6 +28,9 @@ internal static class ConfigurationExtensions
     public static AdminOptions GetAdminOptions(this IConfiguration configuration) =>
         configuration.GetSection(AdminOptions.SectionName).Get<AdminOptions>() ?? new AdminOptions();
 
+    public static MetricsOptions GetMetricsOptions(this IConfiguration configuration) =>
+        configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new MetricsOptions();
+
     /// <summary>Binds a section; every problem the options class reports (each naming its setting) fails the command.</summary>
     private static T GetValidated<T>(this IConfiguration configuration, string section, Func<T, IReadOnlyList<string>> validate)
         where T : class, new()

@@ -38,17 +38,8 @@ public sealed class AdminApiTests : IAsyncLifetime
     [Fact]
     public async Task The_poll_job_indexes_exactly_the_visible_posts_and_status_reports_them()
     {
-        var deadline = DateTime.UtcNow.AddSeconds(120);
-        long posts;
-        do
-        {
-            await Task.Delay(500);
-            using var status = await GetStatusAsync();
-            posts = status.RootElement.GetProperty("index").GetProperty("posts").GetInt64();
-        }
-        while (posts < _summary.Visible && DateTime.UtcNow < deadline);
+        await WaitForIndexedAsync();
 
-        Assert.True(posts == _summary.Visible, $"{posts} posts indexed, {_summary.Visible} visible\n{_bsi.Output}");
         await using var command = _database.DataSource.CreateCommand("SELECT count(*) FROM qrtz_scheduler_state");
         Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!);
     }
@@ -76,6 +67,77 @@ public sealed class AdminApiTests : IAsyncLifetime
         Assert.Contains("not both", await both.Content.ReadAsStringAsync());
     }
 
+    [Fact]
+    public async Task A_whitening_refit_over_http_builds_and_switches_to_the_asked_version_and_bad_parameters_are_refused()
+    {
+        await WaitForIndexedAsync();
+
+        var queued = await PostAsync("/admin/whitening/refit", new { beta = 1, gamma = 0, dims = 64 });
+        var outOfRange = await PostAsync("/admin/whitening/refit", new { beta = 2, gamma = 0, dims = 400 });
+        var partial = await PostAsync("/admin/whitening/refit", new { beta = 1 });
+
+        Assert.Equal(HttpStatusCode.Accepted, queued.StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, outOfRange.StatusCode);
+        var problem = await outOfRange.Content.ReadAsStringAsync();
+        Assert.Contains("Whitening:Beta (--beta) is 2", problem);
+        Assert.Contains("Whitening:Dims (--dims) is 400", problem);
+        Assert.Equal(HttpStatusCode.BadRequest, partial.StatusCode);
+        Assert.Contains("together", await partial.Content.ReadAsStringAsync());
+
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        int? liveDims = null;
+        while (liveDims is null && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(500);
+            await using var command = _database.DataSource.CreateCommand(
+                "SELECT w.dims FROM active_index a JOIN whitening_models w ON w.version = a.whitening_version WHERE w.beta = 1");
+            liveDims = (int?)await command.ExecuteScalarAsync();
+        }
+        Assert.True(liveDims == 64, $"no live whitening version (1, 0, 64)\n{_bsi.Output}");
+    }
+
+    [Fact]
+    public async Task Bsi_eval_and_whitening_sweep_score_the_demo_blogs_labelled_queries()
+    {
+        await WaitForIndexedAsync();
+        var set = Path.ChangeExtension(_blog, ".queries.jsonl");
+        Evaluation.LabelledSet.Write(set, _summary.Queries.Select(q => new Evaluation.LabelledQuery(q.Query, q.Relevant.ToHashSet())));
+        var environment = ServeCommandTests.Environment(_database.ConnectionString);
+        try
+        {
+            var (evalExit, eval) = await BsiProcess.RunAsync(environment, "eval", set);
+            var (sweepExit, sweep) = await BsiProcess.RunAsync(environment, "whitening", "sweep", set, "--beta", "0", "--gamma", "0", "--dims", "64", "384");
+            var (badExit, bad) = await BsiProcess.RunAsync(environment, "eval", _blog);
+
+            Assert.True(evalExit == 0, eval);
+            Assert.All(new[] { "keyword-like", "keyword", "semantic", "hybrid", "nDCG@10", $"{_summary.Queries.Count} labelled queries" }, s => Assert.Contains(s, eval));
+            Assert.True(sweepExit == 0, sweep);
+            // The raw row and two grid rows, with pgvector's storage per chunk: 4 bytes a dimension + 8.
+            Assert.All(new[] { "raw", "1544", "264", "17%" }, s => Assert.Contains(s, sweep));
+            Assert.Equal(2, badExit);
+            Assert.Contains("Cannot read the labelled set", bad);
+        }
+        finally
+        {
+            File.Delete(set);
+        }
+    }
+
+    private async Task WaitForIndexedAsync()
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(120);
+        long posts;
+        do
+        {
+            await Task.Delay(500);
+            using var status = await GetStatusAsync();
+            posts = status.RootElement.GetProperty("index").GetProperty("posts").GetInt64();
+        }
+        while (posts < _summary.Visible && DateTime.UtcNow < deadline);
+
+        Assert.True(posts == _summary.Visible, $"{posts} posts indexed, {_summary.Visible} visible\n{_bsi.Output}");
+    }
+
     private async Task<JsonDocument> GetStatusAsync()
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, $"{_url}/admin/status");
@@ -85,9 +147,11 @@ public sealed class AdminApiTests : IAsyncLifetime
         return JsonDocument.Parse(await response.Content.ReadAsStringAsync());
     }
 
-    private async Task<HttpResponseMessage> PostReindexAsync(object body)
+    private Task<HttpResponseMessage> PostReindexAsync(object body) => PostAsync("/admin/reindex", body);
+
+    private async Task<HttpResponseMessage> PostAsync(string path, object body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{_url}/admin/reindex") { Content = JsonContent.Create(body) };
+        using var request = new HttpRequestMessage(HttpMethod.Post, _url + path) { Content = JsonContent.Create(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return await _http.SendAsync(request);
     }

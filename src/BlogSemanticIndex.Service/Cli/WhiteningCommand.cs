@@ -145,16 +145,17 @@ internal static class WhiteningCommand
             table.AddRow(
                 row.Point is null ? "raw" : F(row.Point.Beta), row.Point is null ? "" : F(row.Point.Gamma),
                 row.Dims.ToString(CultureInfo.InvariantCulture) + (isDefault ? " (configured)" : ""),
-                row.ExplainedVariance?.ToString("P1", CultureInfo.InvariantCulture) ?? "",
+                row.ExplainedVariance is { } explained ? Percent(explained, "F1") : "",
                 EvalCommand.F(row.Semantic.NdcgAt10), EvalCommand.F(row.Semantic.MrrAt10), EvalCommand.F(row.Semantic.RecallAt50),
                 EvalCommand.F(row.Hybrid.NdcgAt10), row.BytesPerChunk.ToString(CultureInfo.InvariantCulture),
-                ((double)row.BytesPerChunk / raw.BytesPerChunk).ToString("P0", CultureInfo.InvariantCulture));
+                Percent((double)row.BytesPerChunk / raw.BytesPerChunk, "F0"));
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine(Markup.Escape($"{queryCount} labelled queries; exact cosine search over every chunk, a post scored by its best chunk; " +
                                              "hybrid = RRF with the keyword leg; storage is the vector column per chunk (pgvector: 4 bytes per dimension + 8)."));
 
         static string F(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+        static string Percent(double share, string format) => (100 * share).ToString(format, CultureInfo.InvariantCulture) + "%";
     }
 
     /// <summary>Opens the index, finds the active encoder, and runs <paramref name="action"/> with the whitening store.</summary>

@@ -3,7 +3,8 @@
  * Test bootstrap: the Typecho stand-in, the fixture blog, the plugin, and the search services the tests call.
  *
  * BSI_SEARCH_URL set: the "real service" tests use that running `bsi serve`, which must have indexed the blog
- * database named by BSI_TYPECHO_DB (create it with Fixture/blog.php). Unset: they use the development stand-in
+ * database named by BSI_TYPECHO_DB (create it with Fixture/blog.php; with-real-service.sh, which CI runs, does all
+ * of this). Unset: they use the development stand-in
  * service (DevService/router.php under `php -S`) over a fresh fixture blog. Tests that need the service to misbehave
  * (slow, 500, bad JSON, leaking hidden posts, echoing the request) always use the stand-in.
  */

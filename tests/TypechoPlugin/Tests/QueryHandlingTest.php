@@ -38,13 +38,6 @@ final class QueryHandlingTest extends PluginTestCase
         ];
     }
 
-    public function testChineseQueryFindsPostsByTheirWords(): void
-    {
-        $archive = $this->search('新词 算法', ['serviceUrl' => TestEnv::devServer('ok')]);
-        $this->assertSame('service', Plugin::source());
-        $this->assertEqualsCanonicalizing([6, 7], $archive->pushedCids());
-    }
-
     public function testApiKeyIsSentAsHeader(): void
     {
         $url = TestEnv::devServer('ok', ['BSI_DEV_LOG' => $this->log]);

@@ -27,7 +27,7 @@ Console.WriteLine($"SciFact: {documents.Count} abstracts as posts, {queries.Coun
 
 using var encoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu", Precision = "fp32" });
 var texts = documents.Select(d => $"{d.Title}\n{d.Abstract}").ToList();
-var vectors = LoadOrEncode(encoder, texts);
+var vectors = VectorCache.LoadOrEncode(encoder, texts, "bsi-searcheval");
 
 var schema = $"eval_{Guid.NewGuid():N}"[..21];
 await using (var admin = IndexDataSource.Create(serverConnection))
@@ -117,55 +117,4 @@ static async Task LoadAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder
     }
     await using var analyze = dataSource.CreateCommand("ANALYZE posts, chunks, chunk_embeddings, keyword_docs, keyword_postings");
     await analyze.ExecuteNonQueryAsync();
-}
-
-static float[][] LoadOrEncode(SentenceEncoder encoder, List<string> texts)
-{
-    var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0001", texts))))[..16];
-    var safeName = string.Concat(encoder.Info.Name.Select(c => char.IsLetterOrDigit(c) ? c : '_'));
-    var folder = Path.Combine(Path.GetTempPath(), "bsi-searcheval");
-    var path = Path.Combine(folder, $"{safeName}-{encoder.Info.Revision}-{encoder.Info.Precision}-{key}.f32");
-    if (File.Exists(path))
-    {
-        using var reader = new BinaryReader(File.OpenRead(path));
-        var (count, dims) = (reader.ReadInt32(), reader.ReadInt32());
-        if (count == texts.Count && dims == encoder.Dimensions)
-        {
-            var cached = new float[count][];
-            for (var i = 0; i < count; i++)
-            {
-                cached[i] = new float[dims];
-                for (var j = 0; j < dims; j++)
-                {
-                    cached[i][j] = reader.ReadSingle();
-                }
-            }
-            Console.WriteLine($"Vectors from cache {path}");
-            return cached;
-        }
-    }
-    var watch = Stopwatch.StartNew();
-    var vectors = new List<float[]>(texts.Count);
-    foreach (var slice in texts.Chunk(128))
-    {
-        vectors.AddRange(encoder.Encode(slice));
-        Console.Write($"\rEncoding abstracts: {vectors.Count}/{texts.Count} ({vectors.Count / watch.Elapsed.TotalSeconds:F1}/s)");
-    }
-    Console.WriteLine();
-    Directory.CreateDirectory(folder);
-    var temporary = path + ".tmp";
-    using (var writer = new BinaryWriter(File.Create(temporary)))
-    {
-        writer.Write(vectors.Count);
-        writer.Write(encoder.Dimensions);
-        foreach (var vector in vectors)
-        {
-            foreach (var value in vector)
-            {
-                writer.Write(value);
-            }
-        }
-    }
-    File.Move(temporary, path, overwrite: true);
-    return [.. vectors];
 }

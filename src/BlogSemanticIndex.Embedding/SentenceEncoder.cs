@@ -104,6 +104,7 @@ public sealed class SentenceEncoder : IDisposable
         if (device.type == DeviceType.CPU)
         {
             NativeMemoryTuning.Apply();
+            NnpackSwitch.DisableOnce();
         }
 
         var manifest = ModulesManifest.Load(folder);

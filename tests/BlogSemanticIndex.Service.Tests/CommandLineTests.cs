@@ -61,6 +61,17 @@ public sealed class CommandLineTests
     }
 
     [Fact]
+    public async Task Encoding_one_text_on_the_cpu_logs_no_nnpack_warnings()
+    {
+        // A batch of one is what every search query is. libtorch probed NNPACK for each of its 24 dense layers and, on
+        // CPUs NNPACK does not support, logged a line each time; the encoder switches the probe off.
+        var (exitCode, output) = await BsiProcess.RunAsync(null, "embed", "how do I tune pgvector");
+
+        Assert.Equal(0, exitCode);
+        Assert.DoesNotContain("NNPACK", output);
+    }
+
+    [Fact]
     public async Task Embed_prints_one_unit_vector_per_text_with_chinese_kept_readable()
     {
         var (exitCode, output) = await BsiProcess.RunAsync(null, "embed", "新词发现算法", "hello world");

@@ -3,7 +3,7 @@ using System.Text;
 namespace BlogSemanticIndex.Evaluation.Corpora;
 
 /// <summary>RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines; CRLF or LF rows.</summary>
-internal static class Csv
+public static class Csv
 {
     public static List<List<string>> Read(string path)
     {

@@ -16,7 +16,7 @@ using Npgsql;
 using BlogSemanticIndex.Evaluation;
 using BlogSemanticIndex.Evaluation.Corpora;
 
-var dataFolder = ArgValue("--data") ?? FindSciFact();
+var dataFolder = ArgValue("--data") ?? SharedDataFolder.Find("scifact", "corpus_train.csv");
 var keep = args.Contains("--keep");
 var serverConnection = Environment.GetEnvironmentVariable("BSI_EVAL_PG") is { Length: > 0 } pg
     ? pg : "Host=127.0.0.1;Port=5432;Database=bsi_test;Username=bsi;Password=bsi";
@@ -71,19 +71,6 @@ finally
 
 string? ArgValue(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 
-static string FindSciFact()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        var candidate = Path.Combine(dir.FullName, "..", "shared", "data", "scifact");
-        if (File.Exists(Path.Combine(candidate, "corpus_train.csv")))
-        {
-            return Path.GetFullPath(candidate);
-        }
-    }
-    throw new DirectoryNotFoundException("../shared/data/scifact not found above the current folder; pass --data <folder with corpus_train.csv>.");
-}
-
 // One chunk per abstract (the encoder truncates at its 256 tokens, as the reference numbers do); the keyword
 // index sees the whole text.
 static async Task LoadAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder, IReadOnlyList<SciFactDocument> documents, List<string> texts, float[][] vectors)
@@ -107,14 +94,8 @@ static async Task LoadAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder
         await writer.WriteBatchAsync(model, records, embeddings, [], [], "scifact", null,
             (connection, transaction, chunkIds, ct) => keywordWriter.WriteAsync(connection, transaction, chunkIds, ct));
     }
+    // Activation builds the raw-vector HNSW index the semantic leg searches.
     await writer.ActivateModelAsync(model);
-    // The raw-vector HNSW index the service expects beside an active model (see SemanticSearcher): partial, per model,
-    // on the column cast to the model's dimension. Ids and dimensions are integers from the database.
-    await using (var index = dataSource.CreateCommand(
-        $"CREATE INDEX chunk_embeddings_hnsw_m{model.Id} ON chunk_embeddings USING hnsw ((embedding::vector({model.Dimensions})) vector_cosine_ops) WHERE model_id = {model.Id}"))
-    {
-        await index.ExecuteNonQueryAsync();
-    }
     await using var analyze = dataSource.CreateCommand("ANALYZE posts, chunks, chunk_embeddings, keyword_docs, keyword_postings");
     await analyze.ExecuteNonQueryAsync();
 }

@@ -8,7 +8,7 @@ using BlogSemanticIndex.Evaluation;
 using BlogSemanticIndex.Evaluation.Corpora;
 using BlogSemanticIndex.Whitening;
 
-var dataFolder = args.Contains("--data") ? args[Array.IndexOf(args, "--data") + 1] : FindStsb();
+var dataFolder = args.Contains("--data") ? args[Array.IndexOf(args, "--data") + 1] : SharedDataFolder.Find("stsb", "stsb-en-train.csv");
 var train = ReadPairs(Path.Combine(dataFolder, "stsb-en-train.csv"));
 var test = ReadPairs(Path.Combine(dataFolder, "stsb-en-test.csv"));
 var trainSentences = train.SelectMany(p => new[] { p.A, p.B }).Distinct().ToList();
@@ -81,15 +81,3 @@ static double[] Ranks(double[] values)
 static List<(string A, string B, double Score)> ReadPairs(string path) =>
     [.. Csv.Read(path).Where(r => r.Count >= 3).Select(r => (r[0], r[1], double.Parse(r[2], CultureInfo.InvariantCulture)))];
 
-static string FindStsb()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        var candidate = Path.Combine(dir.FullName, "..", "shared", "data", "stsb");
-        if (File.Exists(Path.Combine(candidate, "stsb-en-train.csv")))
-        {
-            return Path.GetFullPath(candidate);
-        }
-    }
-    throw new DirectoryNotFoundException("../shared/data/stsb not found above the current folder; pass --data <folder with stsb-en-train.csv>.");
-}

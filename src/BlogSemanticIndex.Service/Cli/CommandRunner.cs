@@ -40,6 +40,12 @@ internal static class CommandRunner
         }
 
         BsiLogging.Configure(configuration);
+        if (Console.IsOutputRedirected)
+        {
+            // Spectre.Console assumes 80 columns when not writing to a terminal and wraps tables cell by cell;
+            // piped into a file or a pager, a table should keep one row per line.
+            Spectre.Console.AnsiConsole.Profile.Width = 240;
+        }
         try
         {
             return await command(configuration);

@@ -42,6 +42,11 @@ public sealed class WhiteningRefitJob(WhiteningStore store, IndexWriter index, I
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
+        if (!options.Value.Enabled)
+        {
+            // The schedule lives in the shared Quartz store and outlives a configuration that turned whitening off.
+            return;
+        }
         var data = context.MergedJobDataMap;
         var force = Get(data, ForceKey) == "true";
         try

@@ -26,7 +26,7 @@ var efSearch = int.Parse(Arg("--ef-search") ?? new SearchOptions().EfSearch.ToSt
 // 1e-4 in cosine of fp32's. Queries are embedded as the service embeds them (Precision auto: fp32 on a CPU).
 var corpusPrecision = Arg("--precision") ?? (DeviceSelection.CpuSupportsBf16 ? "bf16" : "fp32");
 var recallQueries = int.Parse(Arg("--recall-queries") ?? "200");
-var breakdownQueries = int.Parse(Arg("--breakdown-queries") ?? "300");
+var breakdownQueries = int.Parse(Arg("--breakdown-queries") ?? "100");
 var reuseSchema = Arg("--schema");
 var keep = args.Contains("--keep") || reuseSchema is not null;
 var dataFolder = Arg("--data") ?? FindSharedData();

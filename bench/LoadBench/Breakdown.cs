@@ -20,8 +20,9 @@ internal sealed record ComponentTiming(string Component, double MeanMs, double P
 /// </summary>
 internal static class Breakdown
 {
+    /// <param name="kindOf">Each query's kind: the keyword leg is also timed per kind.</param>
     public static async Task<IReadOnlyList<ComponentTiming>> MeasureAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder,
-        IReadOnlyList<string> queries, SearchOptions settings)
+        IReadOnlyList<string> queries, IReadOnlyDictionary<string, string> kindOf, SearchOptions settings)
     {
         var options = Options.Create(settings);
         var whitening = new WhiteningStore(dataSource);
@@ -38,6 +39,13 @@ internal static class Breakdown
             await service.SearchAsync(query, SearchMode.Hybrid, 1, 10);
         }
         var active = await whitening.GetActiveAsync();
+        var perKind = new List<ComponentTiming>();
+        foreach (var kind in queries.GroupBy(q => kindOf[q]).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var terms = kind.Average(q => TextAnalyzer.QueryTerms(q).Count);
+            perKind.Add(await TimeAsync($"  BM25, {kind.Key} ({kind.Count()} queries, {terms:F0} terms)", [.. kind],
+                query => keyword.RankBm25Async(query, settings.KeywordCandidates)));
+        }
         return
         [
             await TimeAsync("query embedding (encoder)", queries, query =>
@@ -52,6 +60,7 @@ internal static class Breakdown
             }),
             await TimeAsync("keyword leg (BM25 + substring, in parallel)", queries, query => keyword.SearchAsync(query, settings.KeywordCandidates)),
             await TimeAsync("  BM25 alone", queries, query => keyword.RankBm25Async(query, settings.KeywordCandidates)),
+            .. perKind,
             await TimeAsync("  substring (ILIKE) alone", queries, query => keyword.FindSubstringMatchesAsync(query)),
             await TimeAsync("semantic leg after the embedding", queries, query => semantic.SearchAsync(query, settings.SemanticCandidates)),
             await TimeAsync("hybrid search after the embedding (legs, fusion, page, snippets)", queries,

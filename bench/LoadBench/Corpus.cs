@@ -41,6 +41,9 @@ internal sealed partial class Corpus
 
     public required IReadOnlyList<QueryKind> QueryKinds { get; init; }
 
+    /// <summary>The kind each query of the pool was drawn as (the first, where two kinds gave the same text).</summary>
+    public required IReadOnlyDictionary<string, string> KindOf { get; init; }
+
     public int ChunkCount => Posts.Sum(p => p.Chunks.Count);
 
     private sealed record Source(string Title, IReadOnlyList<string> Sentences, string Separator);
@@ -140,6 +143,7 @@ internal sealed partial class Corpus
             Posts = posts,
             Queries = queries,
             QueryKinds = kinds.Select(k => new QueryKind(k.Name, k.Queries.Count)).ToList(),
+            KindOf = kinds.SelectMany(k => k.Queries.Select(q => (Query: q, k.Name))).DistinctBy(x => x.Query).ToDictionary(x => x.Query, x => x.Name),
         };
 
         void AddPair(string first, string second, bool paraphrase, List<string> corpus, List<string> heldOut)

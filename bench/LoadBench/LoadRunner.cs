@@ -6,8 +6,7 @@ namespace LoadBench;
 /// <summary>
 /// What one run measured. Latency is the client's: from sending the request to having read the whole body.
 /// CPU milliseconds per request split the machine's work between the server process (HTTP, query embedding,
-/// ranking, snippets), PostgreSQL (every postgres process, so other users of the server count too) and this
-/// process (the load generator).
+/// ranking, snippets), the PostgreSQL backends serving it, and this process (the load generator).
 /// </summary>
 internal sealed record LoadResult(
     string Mode,
@@ -36,7 +35,8 @@ internal sealed record LoadResult(
 /// and then a measured window; every request carries the pool's next query, so no two requests of a run
 /// repeat a query until the pool is used up. Latency under saturation, not an open-loop arrival rate.
 /// </summary>
-internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries, Func<TimeSpan> serverCpu)
+/// <param name="backends">The process ids of the PostgreSQL backends serving the server.</param>
+internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries, Func<TimeSpan> serverCpu, Func<IReadOnlyCollection<int>> backends)
 {
     private const long HighestMicroseconds = 60_000_000;
 
@@ -51,10 +51,10 @@ internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries,
         var measureFrom = started + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
         var measureUntil = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         CpuSnapshot? before = null;
-        var warmUpOver = Task.Delay(warmUp).ContinueWith(_ => before = CpuSnapshot.Take(serverCpu), TaskScheduler.Default);
+        var warmUpOver = Task.Delay(warmUp).ContinueWith(_ => before = CpuSnapshot.Take(serverCpu, backends), TaskScheduler.Default);
         var loops = Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(mode, measureFrom, measureUntil))).ToArray();
         await Task.Delay(warmUp + duration);
-        var after = CpuSnapshot.Take(serverCpu);
+        var after = CpuSnapshot.Take(serverCpu, backends);
         var results = await Task.WhenAll(loops);
         await warmUpOver;
 
@@ -129,23 +129,27 @@ internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries,
     }
 }
 
-/// <summary>CPU time used so far: by the server, by every postgres process, by this process, and by the whole machine.</summary>
-internal sealed record CpuSnapshot(TimeSpan Server, TimeSpan Postgres, TimeSpan Client, long MachineBusyTicks, long MachineTotalTicks)
+/// <summary>
+/// CPU time used so far: by the server, by each PostgreSQL backend serving it, by this process, and by the whole machine.
+/// </summary>
+internal sealed record CpuSnapshot(TimeSpan Server, IReadOnlyDictionary<int, TimeSpan> Backends, TimeSpan Client, long MachineBusyTicks, long MachineTotalTicks)
 {
-    public double MachineBusy { get; private init; }
-
-    public static CpuSnapshot Take(Func<TimeSpan> serverCpu)
+    public static CpuSnapshot Take(Func<TimeSpan> serverCpu, Func<IReadOnlyCollection<int>> backends)
     {
         var (busy, total) = MachineTicks();
-        return new CpuSnapshot(serverCpu(), PostgresCpu(), Process.GetCurrentProcess().TotalProcessorTime, busy, total);
+        return new CpuSnapshot(serverCpu(), backends().ToDictionary(pid => pid, ProcessCpu), Process.GetCurrentProcess().TotalProcessorTime, busy, total);
     }
 
-    public CpuSnapshot Minus(CpuSnapshot earlier) =>
-        new(Server - earlier.Server, Postgres - earlier.Postgres, Client - earlier.Client,
-            MachineBusyTicks - earlier.MachineBusyTicks, MachineTotalTicks - earlier.MachineTotalTicks)
-        {
-            MachineBusy = (double)(MachineBusyTicks - earlier.MachineBusyTicks) / Math.Max(1, MachineTotalTicks - earlier.MachineTotalTicks),
-        };
+    /// <summary>What was used between <paramref name="earlier"/> and this snapshot.</summary>
+    /// <remarks>
+    /// Per backend, so that other users of the same PostgreSQL server do not count; a backend that opened in
+    /// between counts from its start, one that closed in between is lost (the server's pool keeps its connections).
+    /// </remarks>
+    public CpuUse Minus(CpuSnapshot earlier) =>
+        new(Server - earlier.Server,
+            Backends.Aggregate(TimeSpan.Zero, (sum, b) => sum + b.Value - earlier.Backends.GetValueOrDefault(b.Key)),
+            Client - earlier.Client,
+            (double)(MachineBusyTicks - earlier.MachineBusyTicks) / Math.Max(1, MachineTotalTicks - earlier.MachineTotalTicks));
 
     /// <summary>The first line of /proc/stat: busy (all but idle and iowait) and total jiffies of all cores.</summary>
     private static (long Busy, long Total) MachineTicks()
@@ -155,29 +159,22 @@ internal sealed record CpuSnapshot(TimeSpan Server, TimeSpan Postgres, TimeSpan 
         return (total - fields[3] - fields[4], total);
     }
 
-    /// <summary>utime + stime of every process named postgres (backends of exited connections are not counted).</summary>
-    private static TimeSpan PostgresCpu()
+    /// <summary>utime + stime of a process (zero once it has ended).</summary>
+    private static TimeSpan ProcessCpu(int pid)
     {
-        long ticks = 0;
-        foreach (var folder in Directory.EnumerateDirectories("/proc"))
+        try
         {
-            try
-            {
-                if (!int.TryParse(Path.GetFileName(folder), out _) || File.ReadAllText(Path.Combine(folder, "comm")).Trim() != "postgres")
-                {
-                    continue;
-                }
-                var stat = File.ReadAllText(Path.Combine(folder, "stat"));
-                // Fields after the command name, which is in parentheses and may contain spaces: utime and stime are the 12th and 13th.
-                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-                ticks += long.Parse(fields[11]) + long.Parse(fields[12]);
-            }
-            catch (IOException)
-            {
-                // The process ended while it was read.
-            }
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            // Fields after the command name, which is in parentheses and may contain spaces: utime and stime are the 12th and 13th.
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            // Linux reports them in clock ticks of 1/100 s (USER_HZ).
+            return TimeSpan.FromMilliseconds((long.Parse(fields[11]) + long.Parse(fields[12])) * 10);
         }
-        // Linux reports these in clock ticks of 1/100 s (USER_HZ).
-        return TimeSpan.FromMilliseconds(ticks * 10);
+        catch (IOException)
+        {
+            return TimeSpan.Zero;
+        }
     }
 }
+
+internal sealed record CpuUse(TimeSpan Server, TimeSpan Postgres, TimeSpan Client, double MachineBusy);

@@ -6,7 +6,7 @@ using Pgvector;
 namespace LoadBench;
 
 /// <summary>Recall@10 of one table's HNSW index against exact search, and what each costs per query.</summary>
-internal sealed record RecallResult(string Table, int Dimensions, int Queries, double RecallAt10, double HnswMs, double ExactMs, string HnswPlan, string ExactPlan);
+internal sealed record RecallResult(string Table, int Dimensions, int EfSearch, int Queries, double RecallAt10, double HnswMs, double ExactMs, string HnswPlan, string ExactPlan);
 
 /// <summary>
 /// Top-10 through the HNSW index (<c>hnsw.ef_search</c> and <c>hnsw.iterative_scan</c> set as the service sets
@@ -35,7 +35,7 @@ internal static class Recall
             hnswTime += approximateTime;
             exactTime += exactElapsed;
         }
-        return new RecallResult(table, dimensions, queries.Count, hits / queries.Count,
+        return new RecallResult(table, dimensions, efSearch, queries.Count, hits / queries.Count,
             hnswTime.TotalMilliseconds / queries.Count, exactTime.TotalMilliseconds / queries.Count,
             await PlanAsync(connection, sql, queries[0], efSearch, exact: false), await PlanAsync(connection, sql, queries[0], efSearch, exact: true));
     }

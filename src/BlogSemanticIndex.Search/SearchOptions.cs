@@ -13,7 +13,10 @@ public sealed class SearchOptions
     public const int MaxPageSize = 50;
     public const int MaxPage = 1000;
 
-    /// <summary>pgvector <c>hnsw.ef_search</c>: candidate list of the HNSW scan (recall against latency).</summary>
+    /// <summary>
+    /// pgvector <c>hnsw.ef_search</c>: candidate list of the HNSW scan (recall against latency); the semantic leg
+    /// raises it to the rows it fetches (4 per candidate post) where that is more, up to 1000.
+    /// </summary>
     public int EfSearch { get; set; } = 100;
 
     /// <summary>How many posts the semantic leg contributes (its ranking depth, and so its share of the total).</summary>

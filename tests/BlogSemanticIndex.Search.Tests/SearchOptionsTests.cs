@@ -25,6 +25,16 @@ public sealed class SearchOptionsTests
     }
 
     [Theory]
+    [InlineData(100, 400, 400)]
+    [InlineData(100, 40, 100)]
+    [InlineData(500, 400, 500)]
+    [InlineData(100, 40000, 1000)]
+    public void The_HNSW_candidate_list_covers_the_rows_the_semantic_leg_asks_for(int efSearch, int rows, int expected)
+    {
+        Assert.Equal(expected, SemanticSearcher.EfSearchFor(efSearch, rows));
+    }
+
+    [Theory]
     [InlineData("q=%E6%96%B0", true)]
     [InlineData("?q=caf%C3%A9&page=2", true)]
     [InlineData("q=%FF", false)]

@@ -43,11 +43,12 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
         LIMIT @limit
         """;
 
-    // Typecho orders its own results newest first.
+    // Typecho orders its own results newest first. The title and chunk matches are a UNION rather than
+    // `title ILIKE … OR EXISTS (…)`, so each side can use its trigram index: the OR forces a scan of every
+    // title (55 ms against 16 ms for a five-word claim over 25,000 posts, bench/LoadBench).
     private const string SubstringSql = """
         SELECT p.cid FROM posts p
-        WHERE p.title ILIKE @pattern
-           OR EXISTS (SELECT 1 FROM chunks c WHERE c.cid = p.cid AND c.text ILIKE @pattern)
+        WHERE p.cid IN (SELECT cid FROM posts WHERE title ILIKE @pattern UNION SELECT cid FROM chunks WHERE text ILIKE @pattern)
         ORDER BY p.created_at DESC, p.cid DESC
         """;
 

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Search;
+using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Whitening;
+using HdrHistogram;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace LoadBench;
+
+/// <summary>One part of a search, timed alone, one query at a time.</summary>
+internal sealed record ComponentTiming(string Component, double MeanMs, double P50Ms, double P99Ms);
+
+/// <summary>
+/// Where a search's time goes: the product's own classes called in this process, one query at a time, with
+/// no HTTP around them. The query embedding is timed alone; the legs and the whole ranking-plus-snippets run
+/// with the query's vector already computed (<see cref="PrecomputedEmbedder"/>), so they cost only what
+/// follows the embedding.
+/// </summary>
+internal static class Breakdown
+{
+    /// <param name="kindOf">Each query's kind: the keyword leg is also timed per kind.</param>
+    public static async Task<IReadOnlyList<ComponentTiming>> MeasureAsync(NpgsqlDataSource dataSource, SentenceEncoder encoder,
+        IReadOnlyList<string> queries, IReadOnlyDictionary<string, string> kindOf, SearchOptions settings)
+    {
+        var options = Options.Create(settings);
+        var whitening = new WhiteningStore(dataSource);
+        var embedded = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        var precomputed = new PrecomputedEmbedder(encoder.Info, embedded);
+        var keyword = new KeywordSearcher(dataSource);
+        var semantic = new SemanticSearcher(dataSource, whitening, precomputed, options);
+        var service = new SearchService(dataSource, keyword, semantic, options);
+
+        // Warm-up: JIT, the whitening model's cache, connections in the pool.
+        foreach (var query in queries.Take(20))
+        {
+            embedded[query] = encoder.EncodeQuery(query);
+            await service.SearchAsync(query, SearchMode.Hybrid, 1, 10);
+        }
+        var active = await whitening.GetActiveAsync();
+        var perKind = new List<ComponentTiming>();
+        foreach (var kind in queries.GroupBy(q => kindOf[q]).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var terms = kind.Average(q => TextAnalyzer.QueryTerms(q).Count);
+            perKind.Add(await TimeAsync($"  BM25, {kind.Key} ({kind.Count()} queries, {terms:F0} terms)", [.. kind],
+                query => keyword.RankBm25Async(query, settings.KeywordCandidates)));
+        }
+        return
+        [
+            await TimeAsync("query embedding (encoder)", queries, query =>
+            {
+                embedded[query] = encoder.EncodeQuery(query);
+                return Task.CompletedTask;
+            }),
+            await TimeAsync($"whitening transform ({encoder.Dimensions} → {active?.Model.Dims ?? encoder.Dimensions} dims)", queries, query =>
+            {
+                active?.Model.Transform(embedded[query]);
+                return Task.CompletedTask;
+            }),
+            await TimeAsync("keyword leg (BM25 + substring, in parallel)", queries, query => keyword.SearchAsync(query, settings.KeywordCandidates)),
+            await TimeAsync("  BM25 alone", queries, query => keyword.RankBm25Async(query, settings.KeywordCandidates)),
+            .. perKind,
+            await TimeAsync("  substring (ILIKE) alone", queries, query => keyword.FindSubstringMatchesAsync(query)),
+            await TimeAsync("semantic leg after the embedding", queries, query => semantic.SearchAsync(query, settings.SemanticCandidates)),
+            await TimeAsync("hybrid search after the embedding (legs, fusion, page, snippets)", queries,
+                query => service.SearchAsync(query, SearchMode.Hybrid, 1, 10)),
+        ];
+    }
+
+    private static async Task<ComponentTiming> TimeAsync(string component, IReadOnlyList<string> queries, Func<string, Task> run)
+    {
+        var histogram = new LongHistogram(60_000_000, 3);
+        foreach (var query in queries)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await run(query);
+            histogram.RecordValue(Stopwatch.GetElapsedTime(start).Ticks / 10);
+        }
+        return new ComponentTiming(component, histogram.GetMean() / 1000, histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0);
+    }
+
+    /// <summary>Answers with vectors computed before the timing started, so a search's time excludes the encoder.</summary>
+    private sealed class PrecomputedEmbedder(ModelInfo model, IReadOnlyDictionary<string, float[]> vectors) : IQueryEmbedder
+    {
+        public string ModelName => model.Name;
+
+        public string ModelRevision => model.Revision;
+
+        public float[] EmbedQuery(string query) => vectors[query];
+    }
+}

@@ -1,0 +1,223 @@
+// Load benchmark of GET /search: p50/p95/p99 latency and throughput at 1, 8 and 32 concurrent clients over
+// 100,000 chunks, through the real service (`bsi serve`, its own process), and HNSW recall@10 against exact search.
+//
+//   dotnet run -c Release --project bench/LoadBench [-- --chunks 100000 --duration 20 --clients 1,8,32]
+//
+// The corpus is cut from the real text in ../shared/data (see Corpus.cs); its vectors are cached under
+// $TMPDIR/bsi-loadbench. The index goes into a fresh schema of BSI_BENCH_PG (default: the bsi_test database
+// scripts/setup.sh creates), dropped at the end unless --keep; --schema NAME reuses a kept one.
+using System.Diagnostics;
+using System.Globalization;
+using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Search;
+using BlogSemanticIndex.Storage;
+using BlogSemanticIndex.Whitening;
+using LoadBench;
+using Npgsql;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+var chunkTarget = int.Parse(Arg("--chunks") ?? "100000");
+var duration = TimeSpan.FromSeconds(double.Parse(Arg("--duration") ?? "20"));
+var warmUp = TimeSpan.FromSeconds(double.Parse(Arg("--warmup") ?? "3"));
+var clientCounts = (Arg("--clients") ?? "1,8,32").Split(',').Select(int.Parse).ToArray();
+var modeClients = int.Parse(Arg("--mode-clients") ?? "8");
+var efSearch = int.Parse(Arg("--ef-search") ?? new SearchOptions().EfSearch.ToString());
+// The corpus is encoded once (and cached); bf16 is ~1.8x faster where the CPU has it, with vectors within
+// 1e-4 in cosine of fp32's. Queries are embedded as the service embeds them (Precision auto: fp32 on a CPU).
+var corpusPrecision = Arg("--precision") ?? (DeviceSelection.CpuSupportsBf16 ? "bf16" : "fp32");
+var recallQueries = int.Parse(Arg("--recall-queries") ?? "200");
+var breakdownQueries = int.Parse(Arg("--breakdown-queries") ?? "100");
+var reuseSchema = Arg("--schema");
+var keep = args.Contains("--keep") || reuseSchema is not null;
+var dataFolder = Arg("--data") ?? FindSharedData();
+var server = Environment.GetEnvironmentVariable("BSI_BENCH_PG") is { Length: > 0 } pg
+    ? pg : "Host=127.0.0.1;Port=5432;Database=bsi_test;Username=bsi;Password=bsi";
+
+Console.WriteLine($"LoadBench: {chunkTarget} chunks, {Environment.ProcessorCount} cores ({CpuModel()}), clients {string.Join("/", clientCounts)}, " +
+    $"{warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per run, ef_search {efSearch}");
+
+using var encoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu" });
+var corpus = Corpus.Build(dataFolder, chunkTarget, text => encoder.Tokenize(text).Length - 2);
+var chunkTexts = corpus.Posts.SelectMany(p => p.Chunks).Select(c => c.Text).ToList();
+Console.WriteLine($"Corpus: {corpus.Posts.Count} posts, {chunkTexts.Count} chunks, {corpus.Posts.SelectMany(p => p.Chunks).Average(c => c.Tokens):F0} tokens per chunk on average");
+Console.WriteLine($"Query pool: {corpus.Queries.Count} distinct queries ({string.Join(", ", corpus.QueryKinds.Select(k => $"{k.Count} {k.Name}"))})");
+
+var schema = reuseSchema ?? $"load_{Guid.NewGuid():N}"[..20];
+var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = $"{schema},public" }.ConnectionString;
+var vectors = reuseSchema is null ? CorpusIndex.LoadOrEncode(encoder.Info, new EncoderOptions { Device = "cpu", Precision = corpusPrecision }, chunkTexts) : null;
+if (vectors is not null)
+{
+    await using var admin = IndexDataSource.Create(server);
+    await using var create = admin.CreateCommand($"CREATE SCHEMA {schema}");
+    await create.ExecuteNonQueryAsync();
+}
+try
+{
+    await using var dataSource = IndexDataSource.Create(connectionString);
+    if (vectors is not null)
+    {
+        await new MigrationRunner(dataSource, new IndexStoreOptions().ResolveMigrationsPath()).MigrateAsync();
+        // More memory for this process's index builds keeps both HNSW graphs in memory while they are built
+        // (minutes instead of tens of minutes; the graphs are the same), and no command timeout: each build is
+        // one statement that takes longer than Npgsql's default 30 s at this size.
+        var loadConnection = new NpgsqlConnectionStringBuilder(connectionString)
+        {
+            Options = "-c maintenance_work_mem=1GB",
+            CommandTimeout = 0,
+        }.ConnectionString;
+        await using var loadSource = IndexDataSource.Create(loadConnection);
+        await CorpusIndex.LoadAsync(loadSource, encoder, corpus, vectors);
+        Console.WriteLine($"Index in schema {schema}{(keep ? " (kept: rerun with --schema " + schema + ")" : "")}");
+    }
+    var facts = await IndexFacts.ReadAsync(dataSource);
+    Console.WriteLine(facts.Describe());
+
+    // Recall of both HNSW indexes for query vectors made as the service makes them (embedded, then whitened).
+    var recallSet = corpus.Queries.Take(recallQueries).ToList();
+    var raw = recallSet.Select(encoder.EncodeQuery).ToList();
+    var active = await new WhiteningStore(dataSource).GetActiveAsync() ?? throw new InvalidOperationException("no active whitening version");
+    // Also at the candidate list the semantic leg actually scans with: its 400 rows (100 posts × 4 chunks) raise it.
+    var legEfSearch = SemanticSearcher.EfSearchFor(efSearch, new SearchOptions().SemanticCandidates * 4);
+    var whitened = raw.Select(v => active.Model.Transform(v)).ToList();
+    var recalls = new List<RecallResult>
+    {
+        await Recall.MeasureAsync(dataSource, active.ReducedTable, active.Model.Dims, active.QuotedTable, "embedding", whitened, efSearch),
+        await Recall.MeasureAsync(dataSource, "chunk_embeddings", encoder.Dimensions, $"chunk_embeddings WHERE model_id = {facts.ModelId}",
+            $"(embedding::vector({encoder.Dimensions}))", raw, efSearch),
+    };
+    if (legEfSearch != efSearch)
+    {
+        recalls.Add(await Recall.MeasureAsync(dataSource, active.ReducedTable, active.Model.Dims, active.QuotedTable, "embedding", whitened, legEfSearch));
+    }
+
+    var scansBefore = await IndexFacts.HnswScansAsync(dataSource);
+    var runs = new List<LoadResult>();
+    long queriesSent;
+    // The application name marks the server's backends, whose CPU time is counted (others may share the database server).
+    const string applicationName = "bsi-loadbench-serve";
+    await using (var bsi = await BsiServer.StartAsync(new Dictionary<string, string>
+    {
+        ["IndexStore:ConnectionString"] = new NpgsqlConnectionStringBuilder(connectionString) { ApplicationName = applicationName }.ConnectionString,
+        ["Encoder:Device"] = "cpu",
+        ["Search:EfSearch"] = efSearch.ToString(CultureInfo.InvariantCulture),
+        // Every client of the benchmark is 127.0.0.1; the per-address limit (600/min by default) would answer 429s.
+        ["Search:RateLimitPerMinute"] = "0",
+    }, TimeSpan.FromMinutes(3)))
+    {
+        Console.WriteLine($"bsi serve (pid {bsi.ProcessId}) healthy at {bsi.Address}");
+        using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = bsi.Address };
+        var runner = new LoadRunner(http, corpus.Queries, bsi.CpuTime, () =>
+        {
+            using var command = dataSource.CreateCommand("SELECT pid FROM pg_stat_activity WHERE application_name = @name");
+            command.Parameters.AddWithValue("name", applicationName);
+            using var reader = command.ExecuteReader();
+            var pids = new List<int>();
+            while (reader.Read())
+            {
+                pids.Add(reader.GetInt32(0));
+            }
+            return pids;
+        });
+        await runner.RunAsync("hybrid", 8, TimeSpan.Zero, TimeSpan.FromSeconds(5));
+        foreach (var clients in clientCounts)
+        {
+            runs.Add(await Report(await runner.RunAsync("hybrid", clients, warmUp, duration)));
+        }
+        if (modeClients > 0)
+        {
+            foreach (var mode in new[] { "semantic", "keyword" })
+            {
+                runs.Add(await Report(await runner.RunAsync(mode, modeClients, warmUp, duration)));
+            }
+        }
+        queriesSent = runner.Sent;
+    }
+    // The server's connections are closed now, so PostgreSQL has counted their index scans.
+    await Task.Delay(1000);
+    var scans = (await IndexFacts.HnswScansAsync(dataSource)).ToDictionary(s => s.Key, s => s.Value - scansBefore.GetValueOrDefault(s.Key));
+
+    var timings = await Breakdown.MeasureAsync(dataSource, encoder, corpus.Queries.Skip(recallQueries).Take(breakdownQueries).ToList(),
+        corpus.KindOf, new SearchOptions { EfSearch = efSearch });
+
+    Console.WriteLine();
+    Console.WriteLine($"## GET /search, {facts.Chunks} chunks in {facts.Posts} posts ({CpuModel()}, {Environment.ProcessorCount} cores; client and server on this machine)");
+    Console.WriteLine();
+    Console.WriteLine("| mode     | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU ms/req | PostgreSQL CPU ms/req | client CPU ms/req | machine busy |");
+    Console.WriteLine("|----------|--------:|---------:|------:|-------:|-------:|-------:|-------:|-------:|------------------:|----------------------:|------------------:|-------------:|");
+    foreach (var run in runs)
+    {
+        Console.WriteLine($"| {run.Mode,-8} | {run.Clients,7} | {run.Requests,8} | {run.PerSecond,5:F0} | {run.Percentile(50),6:F1} | {run.Percentile(95),6:F1} | " +
+            $"{run.Percentile(99),6:F1} | {run.MaxMs,6:F1} | {run.Errors,6} | {run.ServerCpuMsPerRequest,17:F2} | {run.PostgresCpuMsPerRequest,21:F2} | " +
+            $"{run.ClientCpuMsPerRequest,17:F2} | {run.MachineBusy,12:P0} |");
+    }
+    Console.WriteLine();
+    Console.WriteLine($"{queriesSent} requests sent over a pool of {corpus.Queries.Count} distinct queries; " +
+        $"{runs.Sum(r => r.Degraded)} answered by one leg only, {runs.Sum(r => r.Empty)} with no hits.");
+    Console.WriteLine($"HNSW index scans during the runs: {string.Join(", ", scans.Select(s => $"{s.Key} {s.Value}"))}");
+
+    Console.WriteLine();
+    Console.WriteLine($"## HNSW recall@10 against exact search ({recallSet.Count} queries; configured Search:EfSearch {efSearch})");
+    Console.WriteLine();
+    Console.WriteLine("| table | dims | ef_search | recall@10 | HNSW ms/query | exact ms/query | HNSW plan | exact plan |");
+    Console.WriteLine("|-------|-----:|----------:|----------:|--------------:|---------------:|-----------|------------|");
+    foreach (var recall in recalls)
+    {
+        Console.WriteLine($"| {recall.Table}{(recall.Table == active.ReducedTable ? " (searched)" : "")} | {recall.Dimensions} | {recall.EfSearch} | " +
+            $"{recall.RecallAt10:F3} | {recall.HnswMs:F2} | {recall.ExactMs:F1} | {recall.HnswPlan} | {recall.ExactPlan} |");
+    }
+
+    Console.WriteLine();
+    Console.WriteLine($"## Where a search's time goes (one query at a time, in this process, {timings.Count} parts over {breakdownQueries} queries)");
+    Console.WriteLine();
+    Console.WriteLine("| part | mean ms | p50 ms | p99 ms |");
+    Console.WriteLine("|------|--------:|-------:|-------:|");
+    foreach (var timing in timings)
+    {
+        Console.WriteLine($"| {timing.Component} | {timing.MeanMs:F2} | {timing.P50Ms:F2} | {timing.P99Ms:F2} |");
+    }
+
+    var target = runs.FirstOrDefault(r => r is { Mode: "hybrid", Clients: 8 });
+    if (target is not null)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"Target at 8 clients, hybrid: p99 {target.Percentile(99):F1} ms (≤ 25: {(target.Percentile(99) <= 25 ? "met" : "missed")}), " +
+            $"{target.PerSecond:F0} searches/s (≥ 300: {(target.PerSecond >= 300 ? "met" : "missed")}); " +
+            $"recall@10 {recalls[0].RecallAt10:F3} on the searched table (≥ 0.99: {(recalls[0].RecallAt10 >= 0.99 ? "met" : "missed")})");
+    }
+    return runs.Sum(r => r.Errors) == 0 ? 0 : 1;
+}
+finally
+{
+    if (!keep)
+    {
+        await using var admin = IndexDataSource.Create(server);
+        await using var drop = admin.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+        await drop.ExecuteNonQueryAsync();
+    }
+}
+
+static async Task<LoadResult> Report(LoadResult run)
+{
+    Console.WriteLine($"  {run.Mode} × {run.Clients}: {run.PerSecond:F0} req/s, p50 {run.Percentile(50):F1} ms, p99 {run.Percentile(99):F1} ms, " +
+        $"{run.Errors} errors{(run.FirstError is { } e ? $" (first: {e})" : "")}");
+    await Console.Out.FlushAsync();
+    return run;
+}
+
+static string CpuModel() =>
+    File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+
+static string FindSharedData()
+{
+    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
+    {
+        var candidate = Path.Combine(dir.FullName, "..", "shared", "data");
+        if (File.Exists(Path.Combine(candidate, "scifact", "corpus_train.csv")))
+        {
+            return Path.GetFullPath(candidate);
+        }
+    }
+    throw new DirectoryNotFoundException("../shared/data not found above the current folder; pass --data <folder with scifact/, stsb/, senteval_cn/>.");
+}
+
+string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;

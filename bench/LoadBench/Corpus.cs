@@ -1,7 +1,7 @@
+using BlogSemanticIndex.Evaluation.Corpora;
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using SearchEval;
 
 namespace LoadBench;
 
@@ -64,7 +64,7 @@ internal sealed partial class Corpus
         int titleColumn = sciFact[0].IndexOf("title"), abstractColumn = sciFact[0].IndexOf("abstract");
         foreach (var row in sciFact.Skip(1))
         {
-            var sentences = SciFact.ParseSentenceList(row[abstractColumn]).Where(s => s.Length > 0 && seen.Add(s)).ToList();
+            var sentences = SciFactBlog.ParseSentenceList(row[abstractColumn]).Where(s => s.Length > 0 && seen.Add(s)).ToList();
             if (sentences.Count > 0)
             {
                 sources.Add(new Source(row[titleColumn].TrimEnd('.'), sentences, " "));

@@ -29,7 +29,7 @@ var recallQueries = int.Parse(Arg("--recall-queries") ?? "200");
 var breakdownQueries = int.Parse(Arg("--breakdown-queries") ?? "100");
 var reuseSchema = Arg("--schema");
 var keep = args.Contains("--keep") || reuseSchema is not null;
-var dataFolder = Arg("--data") ?? FindSharedData();
+var dataFolder = Arg("--data") ?? Path.GetDirectoryName(SharedDataFolder.Find("scifact", "corpus_train.csv"))!;
 var server = Environment.GetEnvironmentVariable("BSI_BENCH_PG") is { Length: > 0 } pg
     ? pg : "Host=127.0.0.1;Port=5432;Database=bsi_test;Username=bsi;Password=bsi";
 
@@ -206,18 +206,5 @@ static async Task<LoadResult> Report(LoadResult run)
 
 static string CpuModel() =>
     File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
-
-static string FindSharedData()
-{
-    for (var dir = new DirectoryInfo(Directory.GetCurrentDirectory()); dir is not null; dir = dir.Parent)
-    {
-        var candidate = Path.Combine(dir.FullName, "..", "shared", "data");
-        if (File.Exists(Path.Combine(candidate, "scifact", "corpus_train.csv")))
-        {
-            return Path.GetFullPath(candidate);
-        }
-    }
-    throw new DirectoryNotFoundException("../shared/data not found above the current folder; pass --data <folder with scifact/, stsb/, senteval_cn/>.");
-}
 
 string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;

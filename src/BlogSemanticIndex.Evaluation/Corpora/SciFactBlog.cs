@@ -87,7 +87,7 @@ public static class SciFactBlog
         header.IndexOf(name) is var index and >= 0 ? index : throw new FormatException($"{path}: no column \"{name}\" in the header");
 
     /// <summary>Parses <c>['a' "b's" 'c']</c>: numpy's repr, quoted strings separated by whitespace or commas.</summary>
-    internal static List<string> ParseSentenceList(string text)
+    public static List<string> ParseSentenceList(string text)
     {
         var items = new List<string>();
         var i = 0;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Evaluation;
 using BlogSemanticIndex.Search.Keyword;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Whitening;
@@ -16,92 +17,22 @@ internal static class CorpusIndex
     private const int SegmentSize = 5000;
 
     /// <summary>
-    /// The chunks' vectors, from the cache under the temp folder where the same encoder (name, revision,
-    /// precision) has encoded the same texts before. The cache is kept in segments of
-    /// <see cref="SegmentSize"/> chunks, each written as soon as it is encoded, so an interrupted encode
-    /// resumes where it stopped.
+    /// The chunks' vectors, from the cache under the temp folder (<see cref="VectorCache"/>, in segments of
+    /// <see cref="SegmentSize"/> so an interrupted encode resumes). The corpus encoder is loaded only when a segment
+    /// is missing.
     /// </summary>
     /// <param name="model">The encoder's name and revision (the options name the same model).</param>
     public static float[][] LoadOrEncode(ModelInfo model, EncoderOptions options, IReadOnlyList<string> texts)
     {
-        var safeName = string.Concat(model.Name.Select(c => char.IsLetterOrDigit(c) ? c : '_'));
-        var folder = Path.Combine(Path.GetTempPath(), "bsi-loadbench");
-        Directory.CreateDirectory(folder);
         SentenceEncoder? encoder = null;
-        var vectors = new List<float[]>(texts.Count);
-        var (cachedCount, encodedCount) = (0, 0);
-        var watch = Stopwatch.StartNew();
         try
         {
-            foreach (var segment in texts.Chunk(SegmentSize))
-            {
-                var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(string.Join("\u0001", segment))))[..16];
-                var path = Path.Combine(folder, $"{safeName}-{model.Revision}-{options.Precision}-{key}.f32");
-                if (Read(path, segment.Length, model.Dimensions) is { } cached)
-                {
-                    vectors.AddRange(cached);
-                    cachedCount += cached.Length;
-                    continue;
-                }
-                encoder ??= SentenceEncoder.Create(options);
-                var encoded = new List<float[]>(segment.Length);
-                foreach (var slice in segment.Chunk(256))
-                {
-                    encoded.AddRange(encoder.Encode(slice));
-                    Console.Write($"\rEncoding chunks: {vectors.Count + encoded.Count}/{texts.Count} ({(encodedCount + encoded.Count) / watch.Elapsed.TotalSeconds:F0}/s)   ");
-                }
-                Write(path, encoded, model.Dimensions);
-                vectors.AddRange(encoded);
-                encodedCount += encoded.Count;
-            }
+            return VectorCache.LoadOrEncode(model, options.Precision, () => encoder ??= SentenceEncoder.Create(options), texts, "bsi-loadbench", SegmentSize);
         }
         finally
         {
             encoder?.Dispose();
         }
-        Console.WriteLine(encodedCount == 0
-            ? $"Vectors of {cachedCount} chunks from the cache in {folder}"
-            : $"\nEncoded {encodedCount} chunks ({options.Precision}) in {watch.Elapsed.TotalMinutes:F1} min; {cachedCount} from the cache in {folder}");
-        return [.. vectors];
-    }
-
-    private static float[][]? Read(string path, int count, int dimensions)
-    {
-        if (!File.Exists(path))
-        {
-            return null;
-        }
-        using var reader = new BinaryReader(File.OpenRead(path));
-        if (reader.ReadInt32() != count || reader.ReadInt32() != dimensions)
-        {
-            return null;
-        }
-        var vectors = new float[count][];
-        var bytes = new byte[dimensions * sizeof(float)];
-        for (var i = 0; i < count; i++)
-        {
-            reader.BaseStream.ReadExactly(bytes);
-            vectors[i] = new float[dimensions];
-            Buffer.BlockCopy(bytes, 0, vectors[i], 0, bytes.Length);
-        }
-        return vectors;
-    }
-
-    private static void Write(string path, List<float[]> vectors, int dimensions)
-    {
-        var temporary = path + ".tmp";
-        using (var writer = new BinaryWriter(File.Create(temporary)))
-        {
-            writer.Write(vectors.Count);
-            writer.Write(dimensions);
-            var bytes = new byte[dimensions * sizeof(float)];
-            foreach (var vector in vectors)
-            {
-                Buffer.BlockCopy(vector, 0, bytes, 0, bytes.Length);
-                writer.Write(bytes);
-            }
-        }
-        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>

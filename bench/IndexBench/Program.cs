@@ -3,7 +3,8 @@
 // (change feed, text extraction, chunking, embedding, vectors + keyword statistics in one transaction per
 // batch), and reports posts/s, chunks/s, peak memory and the share of wall time spent in the encoder.
 //
-//   dotnet run -c Release --project bench/IndexBench -- [--posts 5000] [--precision fp32|bf16] [--out results.json]
+//   dotnet run -c Release --project bench/IndexBench -- [--posts 5000] [--model builtin:minilm|builtin:arctic-xs]
+//       [--precision fp32|bf16] [--out results.json]
 using System.Diagnostics;
 using System.Text.Json;
 using BlogSemanticIndex.Demo;
@@ -16,12 +17,13 @@ using Npgsql;
 
 var posts = int.Parse(Arg("--posts") ?? "5000");
 var precision = Arg("--precision") ?? "fp32";
+var model = Arg("--model") ?? "builtin:minilm";
 var server = Environment.GetEnvironmentVariable("BSI_BENCH_PG") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Database=bsi_test;Username=bsi;Password=bsi";
 var schema = $"bench_{Guid.NewGuid():N}"[..20];
 var blog = Path.Combine(Path.GetTempPath(), $"{schema}.db");
 
 var demo = DemoBlog.Create(blog, posts);
-Console.WriteLine($"IndexBench: {demo.Posts} posts ({demo.Visible} visible), encoder builtin:minilm {precision}, {Environment.ProcessorCount} cores");
+Console.WriteLine($"IndexBench: {demo.Posts} posts ({demo.Visible} visible), encoder {model} {precision}, {Environment.ProcessorCount} cores");
 
 await using (var admin = IndexDataSource.Create(server))
 {
@@ -36,6 +38,7 @@ try
         ["IndexStore:ConnectionString"] = connectionString,
         ["Blog:Provider"] = "sqlite",
         ["Blog:ConnectionString"] = $"Data Source={blog}",
+        ["Encoder:Model"] = model,
         ["Encoder:Device"] = "cpu",
         ["Encoder:Precision"] = precision,
     }).Build();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Tokenization;
 using BlogSemanticIndex.Whitening;
 using HdrHistogram;
 using Microsoft.Extensions.Options;
@@ -27,7 +28,7 @@ internal static class Breakdown
         var options = Options.Create(settings);
         var whitening = new WhiteningStore(dataSource);
         var embedded = new Dictionary<string, float[]>(StringComparer.Ordinal);
-        var precomputed = new PrecomputedEmbedder(encoder.Info, embedded);
+        var precomputed = new PrecomputedEmbedder(encoder.Info, new EncoderCoverage(encoder.Tokenizer), embedded);
         var keyword = new KeywordSearcher(dataSource);
         var semantic = new SemanticSearcher(dataSource, whitening, precomputed, options);
         var service = new SearchService(dataSource, keyword, semantic, options);
@@ -61,7 +62,7 @@ internal static class Breakdown
             await TimeAsync("keyword leg (BM25 + substring, in parallel)", queries, query => keyword.SearchAsync(query, settings.KeywordCandidates)),
             await TimeAsync("  BM25 alone", queries, query => keyword.RankBm25Async(query, settings.KeywordCandidates)),
             .. perKind,
-            await TimeAsync("  substring (ILIKE) alone", queries, query => keyword.FindSubstringMatchesAsync(query)),
+            await TimeAsync("  substring (ILIKE) alone", queries, query => keyword.FindSubstringMatchesAsync(query, settings.KeywordCandidates)),
             await TimeAsync("semantic leg after the embedding", queries, query => semantic.SearchAsync(query, settings.SemanticCandidates)),
             await TimeAsync("hybrid search after the embedding (legs, fusion, page, snippets)", queries,
                 query => service.SearchAsync(query, SearchMode.Hybrid, 1, 10)),
@@ -81,12 +82,14 @@ internal static class Breakdown
     }
 
     /// <summary>Answers with vectors computed before the timing started, so a search's time excludes the encoder.</summary>
-    private sealed class PrecomputedEmbedder(ModelInfo model, IReadOnlyDictionary<string, float[]> vectors) : IQueryEmbedder
+    private sealed class PrecomputedEmbedder(ModelInfo model, EncoderCoverage coverage, IReadOnlyDictionary<string, float[]> vectors) : IQueryEmbedder
     {
         public string ModelName => model.Name;
 
         public string ModelRevision => model.Revision;
 
         public float[] EmbedQuery(string query) => vectors[query];
+
+        public CoverageReport MeasureCoverage(string query) => coverage.Measure(query);
     }
 }

@@ -44,6 +44,10 @@ Console.WriteLine($"Query pool: {corpus.Queries.Count} distinct queries ({string
 
 var schema = reuseSchema ?? $"load_{Guid.NewGuid():N}"[..20];
 var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = $"{schema},public" }.ConnectionString;
+if (args.Contains("--keyword-only"))
+{
+    return await KeywordOnlyAsync();
+}
 var vectors = reuseSchema is null ? CorpusIndex.LoadOrEncode(encoder.Info, new EncoderOptions { Device = "cpu", Precision = corpusPrecision }, chunkTexts) : null;
 if (vectors is not null)
 {
@@ -193,6 +197,54 @@ finally
         await using var admin = IndexDataSource.Create(server);
         await using var drop = admin.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
         await drop.ExecuteNonQueryAsync();
+    }
+}
+
+// The keyword leg alone (KeywordLeg.cs): needs no vectors, so it runs on a machine where the corpus was never encoded.
+async Task<int> KeywordOnlyAsync()
+{
+    var depth = int.Parse(Arg("--keyword-depth") ?? new SearchOptions().KeywordCandidates.ToString(CultureInfo.InvariantCulture));
+    var count = int.Parse(Arg("--keyword-queries") ?? "400");
+    if (reuseSchema is null)
+    {
+        await using var admin = IndexDataSource.Create(server);
+        await using var create = admin.CreateCommand($"CREATE SCHEMA {schema}");
+        await create.ExecuteNonQueryAsync();
+    }
+    try
+    {
+        if (reuseSchema is null)
+        {
+            await using var loadSource = IndexDataSource.Create(connectionString);
+            await new MigrationRunner(loadSource, new IndexStoreOptions().ResolveMigrationsPath()).MigrateAsync();
+            await KeywordLeg.LoadAsync(loadSource, corpus);
+            Console.WriteLine($"Index in schema {schema}{(keep ? " (kept: rerun with --schema " + schema + ")" : "")}");
+        }
+        await using var single = IndexDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = 1, CommandTimeout = 0 }.ConnectionString);
+        var queries = corpus.Queries.Take(count).ToList();
+        var (timings, mismatches, luceneBuild) = await KeywordLeg.MeasureAsync(single, corpus, queries, corpus.KindOf, depth);
+        Console.WriteLine();
+        Console.WriteLine($"## Keyword leg alone, {corpus.ChunkCount} chunks in {corpus.Posts.Count} posts, {queries.Count} queries one at a time " +
+            $"({CpuModel()}, {Environment.ProcessorCount} cores; Lucene.NET index built in memory in {luceneBuild:F0} s)");
+        Console.WriteLine();
+        Console.WriteLine($"Pruned top k different from the exhaustive top k: {mismatches} of {2 * queries.Count} (k = 10 and {depth}).");
+        Console.WriteLine();
+        Console.WriteLine("| queries | method | n | mean ms | p50 ms | p99 ms | PostgreSQL CPU ms/query |");
+        Console.WriteLine("|---------|--------|--:|--------:|-------:|-------:|------------------------:|");
+        foreach (var t in timings)
+        {
+            Console.WriteLine($"| {t.Kind} | {t.Method} | {t.Queries} | {t.MeanMs:F2} | {t.P50Ms:F2} | {t.P99Ms:F2} | {t.PostgresCpuMs:F2} |");
+        }
+        return mismatches == 0 ? 0 : 1;
+    }
+    finally
+    {
+        if (!keep)
+        {
+            await using var admin = IndexDataSource.Create(server);
+            await using var drop = admin.CreateCommand($"DROP SCHEMA IF EXISTS {schema} CASCADE");
+            await drop.ExecuteNonQueryAsync();
+        }
     }
 }
 

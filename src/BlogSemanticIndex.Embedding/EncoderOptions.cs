@@ -4,13 +4,13 @@ namespace BlogSemanticIndex.Embedding;
 public sealed class EncoderOptions
 {
     public const string SectionName = "Encoder";
-    public const string DefaultModel = Builtin.BuiltinMiniLm.ModelId;
+    public static readonly string DefaultModel = Builtin.BuiltinModel.MiniLm.ModelId;
 
     public static readonly IReadOnlyList<string> AllowedDevices = ["auto", "cpu", "cuda", "cuda:N"];
     public static readonly IReadOnlyList<string> AllowedPrecisions = ["auto", "fp32", "fp16", "bf16"];
 
     /// <summary>
-    /// <c>builtin:minilm</c> (offline default, shipped inside the binary), a local model folder (Hugging Face /
+    /// <c>builtin:minilm</c> (offline default) or <c>builtin:arctic-xs</c>, both shipped inside the binary, a local model folder (Hugging Face /
     /// sentence-transformers layout), or a hub repository id <c>org/name</c> already pulled into the Hugging Face cache.
     /// </summary>
     public string Model { get; set; } = DefaultModel;
@@ -43,7 +43,10 @@ public sealed class EncoderOptions
     /// </summary>
     public string LibTorchPath { get; set; } = "";
 
-    /// <summary>Prepended to search queries (not to documents), for models trained with one, e.g. bge's instruction.</summary>
+    /// <summary>
+    /// Prepended to search queries (not to documents), for models trained with one, e.g. bge's instruction. Empty: the
+    /// model folder's own query prompt (<c>config_sentence_transformers.json</c>), as builtin:arctic-xs ships.
+    /// </summary>
     public string QueryPrefix { get; set; } = "";
 
     /// <summary>Every problem with these settings, each naming the setting and its allowed values; empty when valid.</summary>
@@ -54,9 +57,9 @@ public sealed class EncoderOptions
         {
             errors.Add($"{SectionName}:Model is empty; use {DefaultModel}, a model folder path, or a hub id such as org/name.");
         }
-        else if (Model.StartsWith("builtin:", StringComparison.Ordinal) && Model != DefaultModel)
+        else if (Model.StartsWith("builtin:", StringComparison.Ordinal) && Builtin.BuiltinModel.Find(Model) is null)
         {
-            errors.Add($"{SectionName}:Model '{Model}' is not a builtin model; allowed builtin values: {DefaultModel}.");
+            errors.Add($"{SectionName}:Model '{Model}' is not a builtin model; allowed builtin values: {string.Join(", ", Builtin.BuiltinModel.All.Select(m => m.ModelId))}.");
         }
         if (!IsValidDevice(Device))
         {

@@ -29,7 +29,7 @@ public sealed class SentenceEncoder : IDisposable
     private readonly Lock gate = new();
 
     private SentenceEncoder(BertModel model, WordPieceTokenizer tokenizer, Pooling pooling, bool normalize, Device device,
-        EncoderPrecision precision, EncoderOptions options, ModelInfo info)
+        EncoderPrecision precision, EncoderOptions options, string queryPrefix, ModelInfo info)
     {
         this.model = model;
         Tokenizer = tokenizer;
@@ -39,7 +39,7 @@ public sealed class SentenceEncoder : IDisposable
         Precision = precision;
         dtype = precision.ToScalarType();
         maxTokensPerBatch = options.MaxTokensPerBatch;
-        queryPrefix = options.QueryPrefix;
+        this.queryPrefix = queryPrefix;
         Info = info;
     }
 
@@ -62,10 +62,10 @@ public sealed class SentenceEncoder : IDisposable
     {
         options.EnsureValid();
         var model = options.Model.Trim();
-        if (model == BuiltinMiniLm.ModelId)
+        if (BuiltinModel.Find(model) is { } builtin)
         {
-            var imported = BuiltinMiniLm.EnsureImported();
-            return FromFolder(imported.Folder, options, BuiltinMiniLm.ModelId, imported.Revision);
+            var imported = builtin.EnsureImported();
+            return FromFolder(imported.Folder, options, builtin.ModelId, imported.Revision);
         }
         if (Directory.Exists(model))
         {
@@ -79,7 +79,7 @@ public sealed class SentenceEncoder : IDisposable
             return FromFolder(folder, options, model, Path.GetFileName(folder));
         }
         throw new DirectoryNotFoundException(
-            $"{EncoderOptions.SectionName}:Model '{model}' is neither {BuiltinMiniLm.ModelId}, an existing model folder, nor a hub id (org/name).");
+            $"{EncoderOptions.SectionName}:Model '{model}' is neither a builtin ({string.Join(", ", BuiltinModel.All.Select(m => m.ModelId))}), an existing model folder, nor a hub id (org/name).");
     }
 
     /// <summary>An <c>org/name</c> hub id rather than a path (which <see cref="Directory.Exists"/> already tried).</summary>
@@ -133,7 +133,9 @@ public sealed class SentenceEncoder : IDisposable
             Device: device.ToString(),
             Precision: precision.ToSettingName(),
             Threads: get_num_threads());
-        return new SentenceEncoder(model, tokenizer, pooling, manifest.Normalize, device, precision, options, info);
+        // A configured prefix wins; otherwise the model's own query prompt (arctic-embed's instruction, bge's, ...).
+        var queryPrefix = string.IsNullOrEmpty(options.QueryPrefix) ? SentenceTransformersConfig.ReadQueryPrompt(folder) : options.QueryPrefix;
+        return new SentenceEncoder(model, tokenizer, pooling, manifest.Normalize, device, precision, options, queryPrefix, info);
     }
 
     /// <summary>Reads the weights on the CPU with strict key checks, then moves them to the device and dtype.</summary>
@@ -177,7 +179,10 @@ public sealed class SentenceEncoder : IDisposable
         return EncodeIds(ids, cancellationToken);
     }
 
-    /// <summary>The vector of a search query: <see cref="EncoderOptions.QueryPrefix"/> + <paramref name="query"/>.</summary>
+    /// <summary>
+    /// The vector of a search query: <see cref="QueryPrefix"/> (<see cref="EncoderOptions.QueryPrefix"/>, else the
+    /// model folder's query prompt) + <paramref name="query"/>. Documents go through <see cref="Encode"/>, never prefixed.
+    /// </summary>
     public float[] EncodeQuery(string query) => Encode([queryPrefix + query])[0];
 
     /// <summary>The ids the model sees for <paramref name="text"/>: [CLS] … [SEP], truncated to <see cref="MaxTokens"/>.</summary>

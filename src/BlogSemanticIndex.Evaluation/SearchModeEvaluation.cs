@@ -31,7 +31,8 @@ public sealed class SearchModeEvaluation(SearchService search, KeywordSearcher k
         {
             rankings.Add(mode switch
             {
-                EvaluatedMode.KeywordLike => await keyword.FindSubstringMatchesAsync(query.Query, cancellationToken),
+                // Typecho's own search lists every match.
+                EvaluatedMode.KeywordLike => await keyword.FindSubstringMatchesAsync(query.Query, int.MaxValue, cancellationToken),
                 EvaluatedMode.Keyword => await RankAsync(query.Query, SearchMode.Keyword),
                 EvaluatedMode.Semantic => await RankAsync(query.Query, SearchMode.Semantic),
                 _ => await RankAsync(query.Query, SearchMode.Hybrid),

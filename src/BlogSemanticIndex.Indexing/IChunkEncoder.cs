@@ -1,4 +1,5 @@
 using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Tokenization;
 
 namespace BlogSemanticIndex.Indexing;
 
@@ -16,11 +17,16 @@ public interface IChunkEncoder
 
     /// <summary>One vector per text, in input order. Long calls should observe <paramref name="cancellationToken"/>.</summary>
     float[][] Encode(IReadOnlyList<string> texts, CancellationToken cancellationToken);
+
+    /// <summary>How much of <paramref name="text"/> the encoder reads, by script (stored per chunk).</summary>
+    CoverageReport MeasureCoverage(string text);
 }
 
 /// <summary>The loaded <see cref="SentenceEncoder"/> as an <see cref="IChunkEncoder"/>; the encoder is not owned.</summary>
 public sealed class SentenceEncoderAdapter(SentenceEncoder encoder) : IChunkEncoder
 {
+    private readonly EncoderCoverage _coverage = new(encoder.Tokenizer);
+
     public string Name => encoder.Info.Name;
 
     public string Revision => encoder.Info.Revision;
@@ -28,4 +34,6 @@ public sealed class SentenceEncoderAdapter(SentenceEncoder encoder) : IChunkEnco
     public int Dimensions => encoder.Info.Dimensions;
 
     public float[][] Encode(IReadOnlyList<string> texts, CancellationToken cancellationToken) => encoder.Encode(texts, cancellationToken);
+
+    public CoverageReport MeasureCoverage(string text) => _coverage.Measure(text);
 }

@@ -41,7 +41,10 @@ public sealed class IndexerOptions
     /// </summary>
     public string SchedulerName { get; set; } = "bsi";
 
-    /// <summary>Run the Quartz poll job at all (a search-only node can turn it off). Default true.</summary>
+    /// <summary>
+    /// Run indexing jobs (polls, reindexes, whitening refits) in this instance; false makes a search-only node, whatever
+    /// the schedule stored in the index database holds. Default true.
+    /// </summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>Every problem with these settings, each naming the setting and what is allowed; empty when valid.</summary>

@@ -21,7 +21,8 @@ public static class IndexingServiceCollectionExtensions
     /// them runs each fire; the Quartz tables are created there on first start), the poll job on
     /// <see cref="IndexerOptions.PollInterval"/> or <see cref="IndexerOptions.Cron"/>, the on-demand
     /// <see cref="ReindexJob"/>, the <see cref="WhiteningRefitJob"/> on <see cref="WhiteningOptions.RefitCheckInterval"/> (when
-    /// whitening is enabled), and the hosted service that starts and stops the scheduler.
+    /// whitening is enabled), and, with <see cref="IndexerOptions.Enabled"/>, the hosted service that starts and stops the
+    /// scheduler.
     /// </summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public static IServiceCollection AddIndexing(this IServiceCollection services, IConfiguration configuration)
@@ -79,7 +80,14 @@ public static class IndexingServiceCollectionExtensions
                     job => job.WithIdentity(WhiteningRefitJob.Key).StoreDurably());
             }
         });
-        services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        // The schedule outlives the process in the index database, so leaving the poll unscheduled is not enough: a
+        // trigger stored by an earlier start (or by another instance) would still fire here. An instance with the
+        // indexer off never starts its scheduler, so it runs no job; it can still queue jobs (the admin API) for the
+        // instances that run them.
+        if (indexer.Enabled)
+        {
+            services.AddQuartzHostedService(options => options.WaitForJobsToComplete = true);
+        }
         return services;
     }
 

@@ -4,6 +4,7 @@ using System.Text;
 using BlogSemanticIndex.Sources;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Text;
+using BlogSemanticIndex.Tokenization;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -213,6 +214,14 @@ public sealed class PostIndexer : IDisposable
         var stored = await _retry.ExecuteAsync("read watermark", ct => _writer.ReadWatermarkAsync(SourceName, ct), cancellationToken);
         var current = await _retry.ExecuteAsync("read index stamps", _writer.ReadPostStampsAsync, cancellationToken);
         var after = new SourceWatermark(stored.Time, stored.Cid);
+        // The feed learns its length page by page, so a total made of the pages read so far would promise an end
+        // after every batch (a first index of 592 posts showed ~1 min left with ~10 to go). The visible posts the
+        // index does not hold as they are give the total from the start; the feed's own count wins once larger.
+        var visible = await _retry.ExecuteAsync("read visible posts", _source.ReadVisibleStampsAsync, cancellationToken);
+        var expected = visible.Count(v => !current.TryGetValue(v.Cid, out var stamp)
+                                          || stamp.Modified.ToUnixTimeSeconds() != v.Modified.ToUnixTimeSeconds());
+        var before = run.PostsTotal ?? 0;
+        var fed = 0;
         while (true)
         {
             var from = after;
@@ -221,7 +230,8 @@ public sealed class PostIndexer : IDisposable
             {
                 break;
             }
-            run.PostsTotal = (run.PostsTotal ?? 0) + page.Visible.Count + page.NotVisibleCids.Count;
+            fed += page.Visible.Count + page.NotVisibleCids.Count;
+            run.PostsTotal = before + Math.Max(expected, fed);
             await IndexBatchAsync(run, model, page.Visible, page.NotVisibleCids, new IndexWatermark(page.Next.Time, page.Next.Cid),
                 current, reuseEmbeddings: true, cancellationToken);
             after = page.Next;
@@ -229,6 +239,10 @@ public sealed class PostIndexer : IDisposable
             {
                 break;
             }
+        }
+        if (fed > 0)
+        {
+            run.PostsTotal = before + fed;
         }
     }
 
@@ -421,7 +435,8 @@ public sealed class PostIndexer : IDisposable
                 post.Created,
                 post.Modified,
                 ContentHash(post, document.Text),
-                [.. chunks.Select(c => new ChunkRecord(c.Ordinal, c.Text, c.CharStart, c.CharEnd, c.TokenCount, Convert.FromHexString(c.TextHash)))]);
+                [.. chunks.Select(c => new ChunkRecord(c.Ordinal, c.Text, c.CharStart, c.CharEnd, c.TokenCount, Convert.FromHexString(c.TextHash),
+                    ScriptCharsJson(_encoder.MeasureCoverage(c.Text))))]);
             return (record, null);
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
@@ -539,4 +554,8 @@ public sealed class PostIndexer : IDisposable
             _written, _unchanged, _chunks, _embedded, _reused, _removed, _skipped, Batches, retriesNow - retriesAtStart, ModelChanged, DryRun,
             _clock.Elapsed, EmbeddingTime);
     }
+
+    /// <summary><c>{"Han": [120, 0], "Latin": [30, 30]}</c>: letters per script and how many the encoder reads (chunks.script_chars).</summary>
+    internal static string ScriptCharsJson(CoverageReport report) => System.Text.Json.JsonSerializer.Serialize(
+        report.Scripts.ToDictionary(s => s.Script.ToString(), s => new[] { s.Characters, s.ReadCharacters }));
 }

@@ -38,4 +38,8 @@ public static class SearchMetrics
     /// <summary>Time to embed one query (the semantic leg's encoder call).</summary>
     public static readonly Histogram<double> QueryEmbeddingDuration = Meter.CreateHistogram<double>(
         "bsi.search.query_embedding.duration", "s", "Time to embed a search query.");
+
+    /// <summary>Searches answered from <see cref="RankingCache"/> (the legs did not run).</summary>
+    public static readonly Counter<long> RankingCacheHits = Meter.CreateCounter<long>(
+        "bsi.search.ranking_cache.hits", "{request}", "Searches whose ranking came from the ranking cache.");
 }

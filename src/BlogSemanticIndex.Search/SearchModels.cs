@@ -29,3 +29,9 @@ public sealed record RelatedPost(long Cid, string Title, string? Slug, DateTimeO
 
 /// <summary>A post in a fused ranking, with what each leg said about it.</summary>
 public sealed record RankedPost(long Cid, double Score, int? KeywordRank, int? SemanticRank, long? SemanticChunkId);
+
+/// <summary>What the legs of one search found, before fusion.</summary>
+/// <param name="Coverage">The share of the query's letters the encoder reads (1 for a query without letters).</param>
+/// <param name="Warnings">Set when the semantic leg could not run in hybrid mode.</param>
+public sealed record SearchLegs(IReadOnlyList<Keyword.KeywordHit> Keyword, IReadOnlyList<SemanticHit> Semantic, double Coverage,
+    IReadOnlyList<string>? Warnings);

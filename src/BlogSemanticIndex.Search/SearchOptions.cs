@@ -25,8 +25,35 @@ public sealed class SearchOptions
     /// <summary>How many BM25-ranked posts the keyword leg contributes at most (substring matches are always added).</summary>
     public int KeywordCandidates { get; set; } = 1000;
 
-    /// <summary>The k of reciprocal-rank fusion: score = Σ 1 / (k + rank).</summary>
+    /// <summary>The k of reciprocal-rank fusion: score = Σ weight / (k + rank).</summary>
     public int RrfK { get; set; } = 60;
+
+    /// <summary>
+    /// How long a whole ranking is kept for the next page or the same query (<see cref="RankingCache"/>; a change to
+    /// any post invalidates it sooner); 0 turns the cache off.
+    /// </summary>
+    public int RankingCacheSeconds { get; set; } = 60;
+
+    /// <summary>The ranking cache's size, in ranked posts summed over its entries (an entry of 1,000 posts is ~50 kB).</summary>
+    public int RankingCachePosts { get; set; } = 500_000;
+
+    /// <summary>Weight of the keyword leg in hybrid fusion.</summary>
+    public double KeywordWeight { get; set; } = 1;
+
+    /// <summary>
+    /// Weight of the semantic leg in hybrid fusion for a query the encoder reads entirely; a query it reads in part gets
+    /// this times its coverage (the share of its letters the encoder reads).
+    /// </summary>
+    public double SemanticWeight { get; set; } = 1;
+
+    /// <summary>
+    /// Below this coverage of a query the semantic leg is left out of hybrid search (its ranking would be noise): with the
+    /// English builtin model, Chinese queries are ranked by the keyword leg.
+    /// </summary>
+    public double MinSemanticCoverage { get; set; } = 0.5;
+
+    /// <summary>In hybrid search, posts containing the query (as Typecho's search matches it) rank above posts only the semantic leg found.</summary>
+    public bool ExactMatchesFirst { get; set; } = true;
 
     /// <summary>Snippet length in characters.</summary>
     public int SnippetLength { get; set; } = 240;
@@ -39,6 +66,25 @@ public sealed class SearchOptions
 
     /// <summary>Origins allowed to call the API from a browser; empty (the default) sends no CORS headers.</summary>
     public string[] CorsOrigins { get; set; } = [];
+
+    /// <summary>
+    /// The most a search or related-posts request waits for the index database (connecting included) before it
+    /// answers 503, so a wedged database costs visitors seconds rather than the driver's 15–30 s timeouts.
+    /// </summary>
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>The fusion weights for a query the encoder reads <paramref name="coverage"/> of (0 to 1).</summary>
+    public FusionWeights FusionFor(double coverage, string query) => new(
+        KeywordWeight,
+        coverage < MinSemanticCoverage ? 0 : SemanticWeight * coverage,
+        RrfK,
+        ExactMatchesFirst && IsTermOrPhrase(query));
+
+    /// <summary>
+    /// Whether containing the query means something: at least two letters or digits (a single letter or character
+    /// occurs in almost every post).
+    /// </summary>
+    private static bool IsTermOrPhrase(string query) => query.EnumerateRunes().Count(System.Text.Rune.IsLetterOrDigit) >= 2;
 
     public IReadOnlyList<string> Validate()
     {
@@ -59,6 +105,26 @@ public sealed class SearchOptions
         {
             errors.Add($"{SectionName}:RrfK is {RrfK}; allowed: 1 to 1000 (60 is the usual value).");
         }
+        if (RankingCacheSeconds is < 0 or > 86400)
+        {
+            errors.Add($"{SectionName}:RankingCacheSeconds is {RankingCacheSeconds}; allowed: 0 (off) to 86400.");
+        }
+        if (RankingCachePosts < 1)
+        {
+            errors.Add($"{SectionName}:RankingCachePosts is {RankingCachePosts}; allowed: a positive number of ranked posts.");
+        }
+        if (KeywordWeight is < 0 or > 100 || double.IsNaN(KeywordWeight))
+        {
+            errors.Add($"{SectionName}:KeywordWeight is {KeywordWeight}; allowed: 0 to 100 (1 is the default).");
+        }
+        if (SemanticWeight is < 0 or > 100 || double.IsNaN(SemanticWeight))
+        {
+            errors.Add($"{SectionName}:SemanticWeight is {SemanticWeight}; allowed: 0 to 100 (1 is the default).");
+        }
+        if (MinSemanticCoverage is < 0 or > 1 || double.IsNaN(MinSemanticCoverage))
+        {
+            errors.Add($"{SectionName}:MinSemanticCoverage is {MinSemanticCoverage}; allowed: 0 to 1 (a share of the query's letters).");
+        }
         if (SnippetLength is < 40 or > 2000)
         {
             errors.Add($"{SectionName}:SnippetLength is {SnippetLength}; allowed: 40 to 2000 characters.");
@@ -70,6 +136,10 @@ public sealed class SearchOptions
         if (ApiKey.Length is > 0 and < 16)
         {
             errors.Add($"{SectionName}:ApiKey is {ApiKey.Length} characters; allowed: empty (no key) or at least 16 characters.");
+        }
+        if (Timeout < TimeSpan.FromMilliseconds(100) || Timeout > TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{SectionName}:Timeout is {Timeout}; allowed: 00:00:00.1 to 00:01:00.");
         }
         foreach (var origin in CorsOrigins)
         {

@@ -8,12 +8,13 @@ namespace BlogSemanticIndex.Search;
 
 /// <summary>
 /// Runs a search: the keyword leg (BM25, then Typecho's substring matches), the semantic leg (best chunk per
-/// post), their reciprocal-rank fusion, one page of it, and a snippet per hit.
+/// post), their weighted reciprocal-rank fusion (<see cref="RankFusion"/>), one page of it, and a snippet per hit.
 /// </summary>
 /// <remarks>
 /// Results are per post. In the semantic leg a post scores by its best chunk; in the keyword leg BM25 scores
 /// the post's whole text, so terms spread over several chunks all count; in hybrid mode a post found by both
-/// legs adds both reciprocal ranks and so rises above posts only one leg found. The candidate lists do not
+/// legs adds both weighted reciprocal ranks and so rises above posts only one leg found. The semantic leg's weight
+/// follows the encoder's coverage of the query, so a query the encoder cannot read is ranked by the keyword leg. The candidate lists do not
 /// depend on the page asked for, so pages never overlap or skip, and ties are broken by cid.
 /// </remarks>
 public sealed class SearchService(
@@ -21,7 +22,8 @@ public sealed class SearchService(
     KeywordSearcher keyword,
     SemanticSearcher semantic,
     IOptions<SearchOptions> options,
-    ILogger<SearchService>? logger = null)
+    ILogger<SearchService>? logger = null,
+    RankingCache? rankingCache = null)
 {
     private readonly SearchOptions _options = options.Value;
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -30,7 +32,9 @@ public sealed class SearchService(
     /// <exception cref="SemanticUnavailableException">Semantic mode, and the semantic leg cannot run.</exception>
     public async Task<SearchResponse> SearchAsync(string query, SearchMode mode, int page, int pageSize, CancellationToken cancellationToken = default)
     {
-        var ranking = await RankAsync(query, mode, cancellationToken);
+        var ranking = rankingCache is null
+            ? await RankAsync(query, mode, cancellationToken)
+            : await rankingCache.GetOrRankAsync(query, mode, () => RankAsync(query, mode, cancellationToken), cancellationToken);
         var pageItems = ranking.Posts.Skip((page - 1) * pageSize).Take(pageSize).ToList();
         var hits = await BuildHitsAsync(query, pageItems, cancellationToken);
         return new SearchResponse(ranking.Posts.Count, page, pageSize, mode.Name(), hits, ranking.Warnings);
@@ -40,6 +44,24 @@ public sealed class SearchService(
     public async Task<(IReadOnlyList<RankedPost> Posts, IReadOnlyList<string>? Warnings)> RankAsync(string query, SearchMode mode,
         CancellationToken cancellationToken = default)
     {
+        var legs = await RunLegsAsync(query, mode, cancellationToken);
+        IReadOnlyList<RankedPost> posts = mode switch
+        {
+            SearchMode.Keyword => legs.Keyword.Select((h, i) => new RankedPost(h.Cid, h.Score, i + 1, null, null)).ToList(),
+            SearchMode.Semantic => legs.Semantic.Select((h, i) => new RankedPost(h.Cid, h.Similarity, null, i + 1, h.ChunkId)).ToList(),
+            _ => RankFusion.Fuse(legs.Keyword, [.. legs.Semantic.Select(h => (h.Cid, h.ChunkId))], _options.FusionFor(legs.Coverage, query)),
+        };
+        return (posts, legs.Warnings);
+    }
+
+    /// <summary>What each leg found for a query, and the encoder's coverage of it (fusion is left to the caller).</summary>
+    /// <remarks>
+    /// In hybrid mode the semantic leg is not run for a query the encoder barely reads (coverage below
+    /// <see cref="SearchOptions.MinSemanticCoverage"/>): its weight would be 0, and the query embedding is most of a search's CPU.
+    /// </remarks>
+    public async Task<SearchLegs> RunLegsAsync(string query, SearchMode mode, CancellationToken cancellationToken = default)
+    {
+        var coverage = semantic.MeasureCoverage(query).Coverage;
         // The legs run side by side: the keyword leg waits on PostgreSQL while the semantic leg embeds the query.
         var keywordTask = mode is SearchMode.Hybrid or SearchMode.Keyword
             ? keyword.SearchAsync(query, _options.KeywordCandidates, cancellationToken)
@@ -48,7 +70,7 @@ public sealed class SearchService(
         List<string>? warnings = null;
         try
         {
-            if (mode is SearchMode.Hybrid or SearchMode.Semantic)
+            if (mode == SearchMode.Semantic || mode == SearchMode.Hybrid && coverage >= _options.MinSemanticCoverage)
             {
                 semanticHits = await semantic.SearchAsync(query, _options.SemanticCandidates, cancellationToken);
             }
@@ -67,20 +89,36 @@ public sealed class SearchService(
                 await Task.WhenAny(keywordTask);
             }
         }
-        var keywordHits = await keywordTask;
-        IReadOnlyList<RankedPost> posts = mode switch
-        {
-            SearchMode.Keyword => keywordHits.Select((h, i) => new RankedPost(h.Cid, h.Score, i + 1, null, null)).ToList(),
-            SearchMode.Semantic => semanticHits.Select((h, i) => new RankedPost(h.Cid, h.Similarity, null, i + 1, h.ChunkId)).ToList(),
-            _ => RankFusion.Fuse(keywordHits.Select(h => h.Cid).ToList(), semanticHits.Select(h => (h.Cid, h.ChunkId)).ToList(), _options.RrfK),
-        };
-        return (posts, warnings);
+        return new SearchLegs(await keywordTask, semanticHits, coverage, warnings);
     }
 
+    /// <summary>Terms of a post that make up its keyword query for related posts.</summary>
+    private const int RelatedQueryTerms = 24;
+
     /// <summary>Posts related to <paramref name="cid"/>; null when the post is not in the index.</summary>
+    /// <remarks>
+    /// A post the encoder cannot read (its text's coverage below <see cref="SearchOptions.MinSemanticCoverage"/>) gets
+    /// its related posts from the keyword leg — BM25 of its title and most distinctive terms — since its vector says
+    /// nothing about it: with the English model a Chinese article on new-word discovery was related to cookware.
+    /// </remarks>
     public async Task<RelatedResponse?> RelatedAsync(long cid, int limit, CancellationToken cancellationToken = default)
     {
-        var hits = await semantic.RelatedAsync(cid, limit, cancellationToken);
+        if (await ReadPostTextAsync(cid, cancellationToken) is not { } post)
+        {
+            return null;
+        }
+        IReadOnlyList<(long Cid, double Score)>? hits;
+        if (semantic.MeasureCoverage(post.Text).Coverage < _options.MinSemanticCoverage)
+        {
+            var terms = await keyword.TopTermsAsync(cid, RelatedQueryTerms, cancellationToken);
+            // Spaces keep the terms apart, so two Chinese terms do not make a bigram across their boundary.
+            var query = $"{post.Title} {string.Join(' ', terms)}";
+            hits = [.. (await keyword.RankBm25Async(query, limit + 1, cancellationToken)).Where(h => h.Cid != cid).Take(limit).Select(h => (h.Cid, h.Score))];
+        }
+        else
+        {
+            hits = (await semantic.RelatedAsync(cid, limit, cancellationToken))?.Select(h => (h.Cid, h.Similarity)).ToList();
+        }
         if (hits is null)
         {
             return null;
@@ -88,9 +126,21 @@ public sealed class SearchService(
         var posts = await ReadPostsAsync(hits.Select(h => h.Cid).ToArray(), cancellationToken);
         return new RelatedResponse(cid, hits.Where(h => posts.ContainsKey(h.Cid)).Select(h =>
         {
-            var post = posts[h.Cid];
-            return new RelatedPost(h.Cid, post.Title, post.Slug, post.Created, post.Created.ToUnixTimeSeconds(), h.Similarity);
+            var row = posts[h.Cid];
+            return new RelatedPost(h.Cid, row.Title, row.Slug, row.Created, row.Created.ToUnixTimeSeconds(), h.Score);
         }).ToList());
+    }
+
+    /// <summary>A post's title and indexed text (its chunks in order, overlap and all: only the share of scripts matters here).</summary>
+    private async Task<(string Title, string Text)?> ReadPostTextAsync(long cid, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT p.title, coalesce(string_agg(c.text, E'\n' ORDER BY c.ordinal), '') FROM posts p LEFT JOIN chunks c ON c.cid = p.cid
+            WHERE p.cid = @cid GROUP BY p.title
+            """);
+        command.Parameters.AddWithValue("cid", cid);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? (reader.GetString(0), reader.GetString(1)) : null;
     }
 
     private sealed record PostRow(string Title, string? Slug, DateTimeOffset Created);

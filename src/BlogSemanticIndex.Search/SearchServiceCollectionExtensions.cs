@@ -30,11 +30,15 @@ public static class SearchServiceCollectionExtensions
         services.AddOptions<SearchOptions>().Bind(configuration.GetSection(SearchOptions.SectionName)).ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>());
         services.TryAddSingleton<IQueryEmbedder>(sp => new SentenceEncoderQueryEmbedder(sp.GetRequiredService<SentenceEncoder>()));
-        services.TryAddSingleton(sp => new WhiteningStore(sp.GetRequiredService<NpgsqlDataSource>()));
+        services.TryAddSingleton(sp => new WhiteningStore(sp.GetRequiredService<NpgsqlDataSource>(),
+            configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>()));
         services.AddKeywordIndex();
         services.TryAddSingleton<KeywordSearcher>();
         services.TryAddSingleton<SemanticSearcher>();
+        services.TryAddSingleton<RankingCache>();
         services.TryAddSingleton<SearchService>();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IndexStoreOutage>();
         services.AddProblemDetails();
 
         var options = new SearchOptions();
@@ -42,27 +46,22 @@ public static class SearchServiceCollectionExtensions
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            limiter.AddPolicy(SearchApi.RateLimitPolicy, context =>
-            {
-                var perMinute = context.RequestServices.GetRequiredService<IOptions<SearchOptions>>().Value.RateLimitPerMinute;
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return perMinute <= 0
-                    ? RateLimitPartition.GetNoLimiter(client)
-                    : RateLimitPartition.GetFixedWindowLimiter(client, _ => new FixedWindowRateLimiterOptions
-                    {
-                        PermitLimit = perMinute,
-                        Window = TimeSpan.FromMinutes(1),
-                        QueueLimit = 0,
-                    });
-            });
+            limiter.AddPolicy(SearchApi.RateLimitPolicy, context => ClientRateLimiter.PerClient(context,
+                context.RequestServices.GetRequiredService<IOptions<SearchOptions>>().Value.RateLimitPerMinute));
             limiter.OnRejected = async (context, cancellationToken) =>
             {
-                if (context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter))
+                // Whole seconds, rounded up, so a client that waits exactly this long gets a permit.
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds))
+                    : (int?)null;
+                if (seconds is not null)
                 {
-                    context.HttpContext.Response.Headers.RetryAfter = ((int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    context.HttpContext.Response.Headers.RetryAfter = seconds.Value.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
-                await TypedResults.Problem("Too many requests from this client; slow down and retry later.",
-                    statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limit exceeded").ExecuteAsync(context.HttpContext);
+                await TypedResults.Problem(
+                    seconds is null ? "Too many requests from this client; slow down." : $"Too many requests from this client; retry in {seconds} s.",
+                    statusCode: StatusCodes.Status429TooManyRequests, title: "Rate limit exceeded",
+                    extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds }).ExecuteAsync(context.HttpContext);
             };
         });
         if (options.CorsOrigins.Length > 0)

@@ -26,11 +26,14 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
 
     private readonly SearchOptions _options = options.Value;
 
+    /// <summary>How much of <paramref name="text"/> the loaded encoder reads.</summary>
+    public Tokenization.CoverageReport MeasureCoverage(string text) => embedder.MeasureCoverage(text);
+
     /// <summary>The <paramref name="limit"/> posts nearest to the query, best first (ties by cid).</summary>
     /// <exception cref="SemanticUnavailableException">No active encoder model, or not the one this service loaded.</exception>
     public async Task<IReadOnlyList<SemanticHit>> SearchAsync(string query, int limit, CancellationToken cancellationToken = default)
     {
-        var model = await RequireActiveModelAsync(cancellationToken);
+        var model = await RequireActiveModelAsync(matchEmbedder: true, cancellationToken);
         var started = Stopwatch.GetTimestamp();
         var raw = embedder.EmbedQuery(query);
         SearchMetrics.QueryEmbeddingDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -45,7 +48,8 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
     /// </summary>
     public async Task<IReadOnlyList<SemanticHit>?> RelatedAsync(long cid, int limit, CancellationToken cancellationToken = default)
     {
-        var model = await RequireActiveModelAsync(cancellationToken);
+        // The stored vectors are compared with each other only, so related posts need no encoder loaded.
+        var model = await RequireActiveModelAsync(matchEmbedder: false, cancellationToken);
         return await whitening.RunOnActiveAsync(async (active, ct) =>
         {
             var sql = active is null
@@ -80,7 +84,8 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
 
     private readonly record struct ActiveModel(int Id, int Dimensions);
 
-    private async Task<ActiveModel> RequireActiveModelAsync(CancellationToken cancellationToken)
+    /// <param name="matchEmbedder">The query will be embedded: the index must be this service's encoder's vector space.</param>
+    private async Task<ActiveModel> RequireActiveModelAsync(bool matchEmbedder, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
             SELECT m.id, m.name, m.revision, m.dimensions FROM active_index a JOIN encoder_models m ON m.id = a.model_id
@@ -91,7 +96,7 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
             throw new SemanticUnavailableException("the index has no active encoder model yet (the indexer has not finished a first run)");
         }
         var (id, name, revision) = (reader.GetInt32(0), reader.GetString(1), reader.GetString(2));
-        if (name != embedder.ModelName || revision != embedder.ModelRevision)
+        if (matchEmbedder && (name != embedder.ModelName || revision != embedder.ModelRevision))
         {
             throw new SemanticUnavailableException(
                 $"the index was built by encoder {name}@{revision} but this service loaded {embedder.ModelName}@{embedder.ModelRevision}");

@@ -29,7 +29,7 @@ public static class SnippetBuilder
         var score = found.Count;
         foreach (var piece in pieces)
         {
-            if (text.Contains(piece, StringComparison.OrdinalIgnoreCase))
+            if (PieceOccurrences(text, piece).Any())
             {
                 score += 2;
             }
@@ -88,8 +88,7 @@ public static class SnippetBuilder
         }
         foreach (var piece in pieces)
         {
-            for (var at = text.IndexOf(piece, StringComparison.OrdinalIgnoreCase); at >= 0;
-                 at = text.IndexOf(piece, at + piece.Length, StringComparison.OrdinalIgnoreCase))
+            foreach (var at in PieceOccurrences(text, piece))
             {
                 spans.Add((at, at + piece.Length));
             }
@@ -108,6 +107,41 @@ public static class SnippetBuilder
             }
         }
         return merged;
+    }
+
+    /// <summary>
+    /// Where a query piece occurs in <paramref name="text"/> (case-insensitive) as whole words: a piece that starts
+    /// (ends) with a Latin letter or digit must not be preceded (followed) by one, so <c>to</c> is never marked in
+    /// <c>Storing</c>. CJK has no word boundaries: a CJK edge matches anywhere.
+    /// </summary>
+    internal static IEnumerable<int> PieceOccurrences(string text, string piece)
+    {
+        if (piece.Length == 0)
+        {
+            yield break;
+        }
+        var startsWithWord = IsWordChar(text: piece, index: 0, before: false);
+        var endsWithWord = IsWordChar(text: piece, index: piece.Length, before: true);
+        for (var at = text.IndexOf(piece, StringComparison.OrdinalIgnoreCase); at >= 0;
+             at = text.IndexOf(piece, at + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            var end = at + piece.Length;
+            if (startsWithWord && at > 0 && IsWordChar(text, at, before: true)
+                || endsWithWord && end < text.Length && IsWordChar(text, end, before: false))
+            {
+                continue;
+            }
+            yield return at;
+        }
+    }
+
+    /// <summary>Whether the rune just before (or at) <paramref name="index"/> is a Latin-script letter or digit (not CJK).</summary>
+    private static bool IsWordChar(string text, int index, bool before)
+    {
+        var status = before
+            ? Rune.DecodeLastFromUtf16(text.AsSpan(0, index), out var rune, out _)
+            : Rune.DecodeFromUtf16(text.AsSpan(index), out rune, out _);
+        return status == System.Buffers.OperationStatus.Done && Rune.IsLetterOrDigit(rune) && !TextAnalyzer.IsCjk(rune);
     }
 
     /// <summary>

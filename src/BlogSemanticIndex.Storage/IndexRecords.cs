@@ -1,7 +1,8 @@
 namespace BlogSemanticIndex.Storage;
 
 /// <summary>A chunk of a post as it is stored; <see cref="TextHash"/> is the SHA-256 of <see cref="Text"/>.</summary>
-public sealed record ChunkRecord(int Ordinal, string Text, int CharStart, int CharEnd, int TokenCount, byte[] TextHash);
+/// <param name="ScriptChars">JSON: letters per script and how many the encoder reads, <c>{"Han": [120, 0]}</c>; null when not measured.</param>
+public sealed record ChunkRecord(int Ordinal, string Text, int CharStart, int CharEnd, int TokenCount, byte[] TextHash, string? ScriptChars = null);
 
 /// <summary>
 /// A visible post as it is stored. <see cref="ContentHash"/> covers everything the chunks were built

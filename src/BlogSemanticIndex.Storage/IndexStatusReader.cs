@@ -14,7 +14,37 @@ public sealed record IndexStatus(
     DateTimeOffset? LastPollAt,
     DateTimeOffset? LastSuccessAt,
     string? LastError,
-    long SkippedPosts);
+    long SkippedPosts,
+    IReadOnlyList<SkippedPostStatus> Skipped,
+    double? LagSeconds,
+    IReadOnlyList<ScriptShare> Scripts,
+    long? Pending = null)
+{
+    /// <summary>How many of the latest skipped posts <see cref="Skipped"/> lists.</summary>
+    public const int SkippedListed = 50;
+
+    /// <summary>
+    /// One line per script of the indexed text, largest first: its share of the letters and the encoder's coverage of it,
+    /// e.g. "Han: 61% of the text, encoder coverage 0%: …". Below half, the search ranks that text by its keywords.
+    /// </summary>
+    public IReadOnlyList<string> TextByScript => [.. Scripts.Select(s =>
+        $"{s.Script}: {Percent(s.Characters, Scripts.Sum(x => x.Characters))} of the text, encoder coverage {Percent(s.ReadCharacters, s.Characters)}" +
+        (s.Coverage < 0.5
+            ? " — the encoder cannot read it, so search and related posts use keywords for it; README \"Chinese blogs\" says how to add a model that reads it"
+            : ""))];
+
+    private static string Percent(long part, long whole) =>
+        (whole == 0 ? 0 : 100.0 * part / whole).ToString("F0", System.Globalization.CultureInfo.InvariantCulture) + "%";
+}
+
+/// <summary>A skipped post as status reports it: why, and since when.</summary>
+public sealed record SkippedPostStatus(long Cid, string Reason, DateTimeOffset SkippedAt);
+
+/// <summary>The indexed text's letters of one script, and how many of them the encoder reads (from <c>chunks.script_chars</c>).</summary>
+public sealed record ScriptShare(string Script, long Characters, long ReadCharacters)
+{
+    public double Coverage => Characters == 0 ? 1 : (double)ReadCharacters / Characters;
+}
 
 public sealed class IndexStatusReader(NpgsqlDataSource dataSource, MigrationRunner migrations)
 {
@@ -26,9 +56,10 @@ public sealed class IndexStatusReader(NpgsqlDataSource dataSource, MigrationRunn
         var pending = known.Count(m => applied.All(a => a.Version != m.Version));
         if (schemaVersion == 0)
         {
-            return new IndexStatus(0, pending, 0, 0, 0, null, null, null, null, null, 0);
+            return new IndexStatus(0, pending, 0, 0, 0, null, null, null, null, null, 0, [], null, []);
         }
 
+        var skipped = await ReadSkippedAsync(cancellationToken);
         await using var command = dataSource.CreateCommand("""
             SELECT (SELECT count(*) FROM posts),
                    (SELECT count(*) FROM chunks),
@@ -38,18 +69,59 @@ public sealed class IndexStatusReader(NpgsqlDataSource dataSource, MigrationRunn
                    (SELECT max(last_poll_at) FROM index_state),
                    (SELECT max(last_success_at) FROM index_state),
                    (SELECT string_agg(source || ': ' || last_error, '; ') FROM index_state WHERE last_error IS NOT NULL),
-                   (SELECT count(*) FROM skipped_posts)
+                   (SELECT count(*) FROM skipped_posts),
+                   (SELECT extract(epoch FROM now() - max(last_success_at))::float8 FROM index_state)
             """);
+        IndexStatus status;
+        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
+        {
+            await reader.ReadAsync(cancellationToken);
+            status = new IndexStatus(
+                schemaVersion, pending,
+                reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3),
+                reader.IsDBNull(4) ? null : reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
+                reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
+                reader.IsDBNull(7) ? null : reader.GetString(7),
+                reader.GetInt64(8),
+                skipped,
+                reader.IsDBNull(9) ? null : Math.Round(reader.GetDouble(9), 1),
+                []);
+        }
+        return schemaVersion < ScriptCharsVersion ? status : status with { Scripts = await ReadScriptsAsync(cancellationToken) };
+    }
+
+    /// <summary>The migration that added <c>chunks.script_chars</c>.</summary>
+    private const int ScriptCharsVersion = 5;
+
+    private async Task<IReadOnlyList<ScriptShare>> ReadScriptsAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT s.key, sum((s.value->>0)::bigint), sum((s.value->>1)::bigint)
+            FROM chunks c CROSS JOIN LATERAL jsonb_each(c.script_chars) s
+            GROUP BY s.key ORDER BY 2 DESC, 1
+            """);
+        var scripts = new List<ScriptShare>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        await reader.ReadAsync(cancellationToken);
-        return new IndexStatus(
-            schemaVersion, pending,
-            reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2),
-            reader.IsDBNull(3) ? null : reader.GetString(3),
-            reader.IsDBNull(4) ? null : reader.GetInt32(4),
-            reader.IsDBNull(5) ? null : reader.GetFieldValue<DateTimeOffset>(5),
-            reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6),
-            reader.IsDBNull(7) ? null : reader.GetString(7),
-            reader.GetInt64(8));
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            scripts.Add(new ScriptShare(reader.GetString(0), reader.GetInt64(1), reader.GetInt64(2)));
+        }
+        return scripts;
+    }
+
+
+    private async Task<IReadOnlyList<SkippedPostStatus>> ReadSkippedAsync(CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand(
+            $"SELECT cid, reason, skipped_at FROM skipped_posts ORDER BY skipped_at DESC, cid LIMIT {IndexStatus.SkippedListed}");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var skipped = new List<SkippedPostStatus>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            skipped.Add(new SkippedPostStatus(reader.GetInt64(0), reader.GetString(1), reader.GetFieldValue<DateTimeOffset>(2)));
+        }
+        return skipped;
     }
 }

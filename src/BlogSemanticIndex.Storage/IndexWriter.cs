@@ -234,10 +234,10 @@ public sealed class IndexWriter(NpgsqlDataSource dataSource)
         if (chunks.Count == 0) return [];
         // WITH ORDINALITY keeps the RETURNING order equal to the input order.
         await using var command = new NpgsqlCommand("""
-            INSERT INTO chunks (cid, ordinal, text, char_start, char_end, token_count, text_hash)
-            SELECT cid, ordinal, text, char_start, char_end, token_count, text_hash
-            FROM unnest(@cid, @ordinal, @text, @start, @end, @tokens, @hash)
-                 WITH ORDINALITY AS c(cid, ordinal, text, char_start, char_end, token_count, text_hash, n)
+            INSERT INTO chunks (cid, ordinal, text, char_start, char_end, token_count, text_hash, script_chars)
+            SELECT cid, ordinal, text, char_start, char_end, token_count, text_hash, script_chars::jsonb
+            FROM unnest(@cid, @ordinal, @text, @start, @end, @tokens, @hash, @scripts)
+                 WITH ORDINALITY AS c(cid, ordinal, text, char_start, char_end, token_count, text_hash, script_chars, n)
             ORDER BY n
             RETURNING id
             """, connection, transaction);
@@ -248,6 +248,10 @@ public sealed class IndexWriter(NpgsqlDataSource dataSource)
         command.Parameters.AddWithValue("end", chunks.Select(c => c.Chunk.CharEnd).ToArray());
         command.Parameters.AddWithValue("tokens", chunks.Select(c => c.Chunk.TokenCount).ToArray());
         command.Parameters.AddWithValue("hash", chunks.Select(c => c.Chunk.TextHash).ToArray());
+        command.Parameters.Add(new NpgsqlParameter<string?[]>("scripts", NpgsqlTypes.NpgsqlDbType.Array | NpgsqlTypes.NpgsqlDbType.Text)
+        {
+            TypedValue = [.. chunks.Select(c => c.Chunk.ScriptChars)],
+        });
         var ids = new List<long>(chunks.Count);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

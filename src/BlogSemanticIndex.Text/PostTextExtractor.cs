@@ -79,6 +79,12 @@ public sealed class PostTextExtractor
 
     private (string Text, bool Truncated, bool Rough) Extract(string? rawBody)
     {
+        var (text, truncated, rough, formulas) = ExtractProtected(rawBody);
+        return (MathSpans.Restore(text, formulas), truncated, rough);
+    }
+
+    private (string Text, bool Truncated, bool Rough, IReadOnlyList<string> Formulas) ExtractProtected(string? rawBody)
+    {
         var text = rawBody ?? "";
         var truncated = text.Length > _options.MaxBodyChars;
         if (truncated)
@@ -97,13 +103,14 @@ public sealed class PostTextExtractor
         if (text.Length > _options.MaxParsedChars)
         {
             var source = isMarkdown ? trimmed[MarkdownMarker.Length..].ToString() : text;
-            return (CollapseWhitespace(HtmlFlattener.ToRoughText(source)), truncated, true);
+            return (CollapseWhitespace(HtmlFlattener.ToRoughText(source)), truncated, true, []);
         }
         string html;
         var rendered = false;
+        IReadOnlyList<string> formulas = [];
         if (isMarkdown)
         {
-            var markdown = trimmed[MarkdownMarker.Length..].ToString();
+            (var markdown, formulas) = MathSpans.Protect(trimmed[MarkdownMarker.Length..].ToString());
             try
             {
                 html = Markdown.ToHtml(markdown, Pipeline);
@@ -122,17 +129,17 @@ public sealed class PostTextExtractor
 
         if (HtmlFlattener.IsTooDeep(html))
         {
-            return (CollapseWhitespace(HtmlFlattener.ToRoughText(html)), truncated, true);
+            return (CollapseWhitespace(HtmlFlattener.ToRoughText(html)), truncated, true, formulas);
         }
         try
         {
             var document = new HtmlParser().ParseDocument(html);
             // Typecho renders non-Markdown bodies through autoP: a line break in the source is a <br> on the page.
-            return (HtmlToText(document.Body ?? (INode)document, newlinesAreBreaks: !rendered), truncated, false);
+            return (HtmlToText(document.Body ?? (INode)document, newlinesAreBreaks: !rendered), truncated, false, formulas);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
-            return (CollapseWhitespace(HtmlFlattener.ToRoughText(html)), truncated, true);
+            return (CollapseWhitespace(HtmlFlattener.ToRoughText(html)), truncated, true, formulas);
         }
     }
 

@@ -159,9 +159,9 @@ public sealed class WordPieceTokenizer
     }
 
     /// <summary>Receives one token; returns false to stop.</summary>
-    private delegate bool TokenSink(int id, int start, int end);
+    internal delegate bool TokenSink(int id, int start, int end);
 
-    private void Tokenize(string text, TokenSink sink)
+    internal void Tokenize(string text, TokenSink sink)
     {
         var position = 0;
         while (position < text.Length)

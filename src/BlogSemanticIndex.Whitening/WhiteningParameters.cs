@@ -33,6 +33,9 @@ public sealed record WhiteningParameters(double Beta, double Gamma, int Dims, do
     public int ResolveDims(int modelDimensions) => Dims == 0 ? AutoDims(modelDimensions) : Dims;
 
     /// <summary>Every problem with these values, each naming its setting; empty when they are usable.</summary>
+    /// <summary>pgvector's HNSW indexes <c>vector</c> columns of at most 2,000 dimensions.</summary>
+    public const int MaxDims = 2000;
+
     public IReadOnlyList<string> Validate(int? modelDimensions = null)
     {
         var errors = new List<string>();
@@ -44,9 +47,9 @@ public sealed record WhiteningParameters(double Beta, double Gamma, int Dims, do
         {
             errors.Add($"{WhiteningOptions.SectionName}:Gamma (--gamma) is {Gamma}; allowed: a number from 0 (rotate only) to 1 (full whitening).");
         }
-        if (Dims < 0 || (modelDimensions is { } d && Dims > d))
+        if (Dims < 0 || Dims > MaxDims || (modelDimensions is { } d && Dims > d))
         {
-            var range = modelDimensions is { } max ? $"1 to {max} (the encoder's dimensions)" : "1 to the encoder's dimensions";
+            var range = modelDimensions is { } max ? $"1 to {Math.Min(max, MaxDims)} (the encoder's dimensions)" : $"1 to the encoder's dimensions (at most {MaxDims})";
             errors.Add($"{WhiteningOptions.SectionName}:Dims (--dims) is {Dims}; allowed: 0 (two thirds of the encoder's dimensions) or {range}.");
         }
         if (!(Epsilon is >= 0 and <= 1))

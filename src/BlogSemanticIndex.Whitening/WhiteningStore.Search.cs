@@ -32,9 +32,14 @@ public sealed partial class WhiteningStore
     /// dropped under it (<c>undefined_table</c>), the pointer is read again and the search runs once more on
     /// the new version, so callers see a result from exactly one version and never the race.
     /// </summary>
-    /// <param name="search">Gets the live version (null when none: search the raw vectors); must only read.</param>
+    /// <param name="search">Gets the live version (null when none, or when whitening is disabled: search the raw vectors); must only read.</param>
     public async Task<T> RunOnActiveAsync<T>(Func<ActiveWhitening?, CancellationToken, Task<T>> search, CancellationToken cancellationToken = default)
     {
+        // Disabled, the indexer writes no reduced vectors, so a version left live from before would miss every new post.
+        if (!_options.Enabled)
+        {
+            return await search(null, cancellationToken);
+        }
         var active = await GetActiveAsync(cancellationToken);
         for (var attempt = 1; ; attempt++)
         {

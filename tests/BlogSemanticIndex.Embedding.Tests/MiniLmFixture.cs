@@ -1,7 +1,6 @@
 using BlogSemanticIndex.Embedding.Builtin;
 using BlogSemanticIndex.TestSupport.Encoding;
-using Microsoft.ML.OnnxRuntime;
-using Microsoft.ML.OnnxRuntime.Tensors;
+using BlogSemanticIndex.Embedding.Stages;
 
 namespace BlogSemanticIndex.Embedding.Tests;
 
@@ -15,61 +14,19 @@ public sealed class MiniLmFixture : IDisposable
     {
         (Encoder, Folder) = TestEncoders.LoadBuiltinMiniLm();
         Options = TestEncoders.CpuFp32;
-        using var sessionOptions = new SessionOptions { IntraOpNumThreads = Environment.ProcessorCount, InterOpNumThreads = 1 };
-        Reference = new InferenceSession(BuiltinMiniLm.ReadOnnxBytes(), sessionOptions);
+        Reference = new OnnxReference(BuiltinModel.MiniLm.ReadOnnxBytes(), PoolingMode.Mean);
     }
 
     public BuiltinModelFolder Folder { get; }
     public EncoderOptions Options { get; }
     public SentenceEncoder Encoder { get; }
-    public InferenceSession Reference { get; }
+    public OnnxReference Reference { get; }
 
-    /// <summary>ONNX Runtime's token states for one unpadded text, mean-pooled and L2-normalised in float64.</summary>
-    public float[] ReferenceEmbedding(int[] ids) => ReferenceEmbeddings([ids])[0];
+    /// <inheritdoc cref="OnnxReference.Embedding"/>
+    public float[] ReferenceEmbedding(int[] ids) => Reference.Embedding(ids);
 
-    /// <summary>
-    /// ONNX Runtime's sentence vectors for texts run together in one padded batch (attention mask set), mean-pooled over
-    /// the real tokens and L2-normalised in float64.
-    /// </summary>
-    public float[][] ReferenceEmbeddings(IReadOnlyList<int[]> batch)
-    {
-        var length = batch.Max(i => i.Length);
-        var count = batch.Count;
-        var inputIds = new DenseTensor<long>([count, length]);
-        var mask = new DenseTensor<long>([count, length]);
-        for (var row = 0; row < count; row++)
-        {
-            for (var t = 0; t < batch[row].Length; t++)
-            {
-                inputIds[row, t] = batch[row][t];
-                mask[row, t] = 1;
-            }
-        }
-        using var results = Reference.Run(
-        [
-            NamedOnnxValue.CreateFromTensor("input_ids", inputIds),
-            NamedOnnxValue.CreateFromTensor("attention_mask", mask),
-            NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>([count, length])),
-        ]);
-        var states = results.First(r => r.Name == "last_hidden_state").AsTensor<float>();
-        var hidden = (int)states.Dimensions[2];
-        var vectors = new float[count][];
-        for (var row = 0; row < count; row++)
-        {
-            var real = batch[row].Length;
-            var mean = new double[hidden];
-            for (var t = 0; t < real; t++)
-            {
-                for (var h = 0; h < hidden; h++)
-                {
-                    mean[h] += states[row, t, h];
-                }
-            }
-            var norm = Math.Sqrt(mean.Sum(v => v * v));
-            vectors[row] = mean.Select(v => (float)(v / norm)).ToArray();
-        }
-        return vectors;
-    }
+    /// <inheritdoc cref="OnnxReference.Embeddings"/>
+    public float[][] ReferenceEmbeddings(IReadOnlyList<int[]> batch) => Reference.Embeddings(batch);
 
     public void Dispose()
     {

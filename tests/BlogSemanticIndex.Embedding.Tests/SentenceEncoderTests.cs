@@ -68,7 +68,7 @@ public sealed class SentenceEncoderTests(MiniLmFixture fixture)
     {
         var info = fixture.Encoder.Info;
 
-        Assert.Equal(BuiltinMiniLm.ModelId, info.Name);
+        Assert.Equal(BuiltinModel.MiniLm.ModelId, info.Name);
         Assert.StartsWith("onnx-sha256:", info.Revision);
         Assert.Equal(384, info.Dimensions);
         Assert.Equal(256, info.MaxTokens);
@@ -94,7 +94,7 @@ public sealed class SentenceEncoderTests(MiniLmFixture fixture)
         Assert.True(File.Exists(Path.Combine(fixture.Folder.Folder, "1_Pooling", "config.json")));
         Assert.Contains("\"do_lower_case\": true", File.ReadAllText(Path.Combine(fixture.Folder.Folder, "tokenizer_config.json")));
         // A second call finds the finished import instead of redoing it.
-        Assert.Equal(fixture.Folder, BuiltinMiniLm.EnsureImported(fixture.Folder.Folder));
+        Assert.Equal(fixture.Folder, BuiltinModel.MiniLm.EnsureImported(fixture.Folder.Folder));
     }
 
     [Fact]

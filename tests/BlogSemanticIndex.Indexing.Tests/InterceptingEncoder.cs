@@ -22,4 +22,6 @@ internal sealed class InterceptingEncoder(IChunkEncoder inner, Action<int>? befo
         cancellationToken.ThrowIfCancellationRequested();
         return inner.Encode(texts, cancellationToken);
     }
+
+    public BlogSemanticIndex.Tokenization.CoverageReport MeasureCoverage(string text) => inner.MeasureCoverage(text);
 }

@@ -75,6 +75,24 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
     }
 
     [Fact]
+    public async Task An_instance_started_with_the_indexer_disabled_runs_no_poll_even_when_the_store_holds_the_poll_trigger()
+    {
+        var schedulerName = $"bsi-test-{Guid.NewGuid():N}";
+        var everySecond = new Dictionary<string, string?> { ["Indexer:PollInterval"] = "00:00:01" };
+        await using (var enabled = await ServiceNode.StartAsync(With(Configuration(schedulerName), everySecond), H, Encoder))
+        {
+            await WaitForAsync(() => enabled.Progress.Snapshot() is { PollsStarted: > 0 } s ? s : null);
+        }
+        Assert.Contains(await H.QueryAsync("SELECT trigger_name FROM qrtz_triggers", r => r.GetString(0)), n => n == IndexerJob.TriggerKey.Name);
+
+        await using var disabled = await ServiceNode.StartAsync(
+            With(Configuration(schedulerName), new(everySecond) { ["Indexer:Enabled"] = "false" }), H, Encoder);
+        await Task.Delay(TimeSpan.FromSeconds(4));
+
+        Assert.Equal(0, disabled.Progress.Snapshot().PollsStarted);
+    }
+
+    [Fact]
     public async Task The_refit_job_fits_the_first_version_refits_after_growth_and_on_request_and_drops_retired_tables()
     {
         var configuration = new ConfigurationBuilder().AddConfiguration(Configuration($"bsi-test-{Guid.NewGuid():N}"))
@@ -147,6 +165,9 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
         }
         return count;
     }
+
+    private static IConfiguration With(IConfiguration configuration, Dictionary<string, string?> settings) =>
+        new ConfigurationBuilder().AddConfiguration(configuration).AddInMemoryCollection(settings).Build();
 
     private IConfiguration Configuration(string schedulerName) => new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
     {

@@ -152,8 +152,36 @@ public sealed class SearchApiTests(EncoderFixture encoder)
         (await host.Client.GetAsync("/search?q=bread")).Dispose();
         using var third = await host.Client.GetAsync("/search?q=bread");
 
+        // Two a minute is one permit every 30 s: the next frees 30 s after the first two, not a whole window later.
+        var retryAfter = third.Headers.RetryAfter?.Delta?.TotalSeconds;
+        Assert.True(retryAfter is >= 28 and <= 30, $"Retry-After {retryAfter}");
         await AssertProblemAsync(third, HttpStatusCode.TooManyRequests, null);
-        Assert.True(third.Headers.RetryAfter is not null);
+    }
+
+    [Theory]
+    [InlineData("script")]
+    [InlineData("badge")]
+    [InlineData("escape")]
+    public async Task Snippets_are_escaped_text_whose_only_tag_is_mark(string query)
+    {
+        await using var host = await StartAsync();
+
+        using var response = await host.Client.GetAsync($"/search?mode=keyword&q={query}");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var snippet = json.RootElement.GetProperty("hits").EnumerateArray().Single(h => h.GetProperty("cid").GetInt64() == 9)
+            .GetProperty("snippet").GetString()!;
+
+        // The contract: remove <mark> and </mark> and what is left is text with no tag, every & an entity.
+        var text = snippet.Replace("<mark>", "").Replace("</mark>", "");
+        Assert.DoesNotContain("<", text);
+        Assert.DoesNotContain(">", text);
+        Assert.DoesNotMatch("&(?!(lt|gt|amp|quot|#39);)", text);
+        Assert.Contains(System.Net.WebUtility.HtmlDecode(text), TestCorpus.DocumentText(9));
+        // The post's own markup, the literal <mark> included, arrives as text.
+        Assert.Contains("&lt;/script&gt;", text);
+        Assert.Contains("&lt;mark&gt;badge&lt;/mark&gt;", text);
+        Assert.Contains(" &amp; ", text);
+        Assert.Contains($"<mark>{query}</mark>", snippet);
     }
 
     [Fact]

@@ -14,7 +14,11 @@ public sealed class SearchOptionsTests
     [Fact]
     public void Each_invalid_setting_is_named_with_its_allowed_values()
     {
-        var errors = new SearchOptions { EfSearch = 0, RrfK = 0, SnippetLength = 5, RateLimitPerMinute = -1, ApiKey = "short", CorsOrigins = ["*"] }.Validate();
+        var errors = new SearchOptions
+        {
+            EfSearch = 0, RrfK = 0, SnippetLength = 5, RateLimitPerMinute = -1, ApiKey = "short", CorsOrigins = ["*"],
+            RankingCacheSeconds = -1, RankingCachePosts = 0,
+        }.Validate();
 
         Assert.Contains(errors, e => e.StartsWith("Search:EfSearch is 0; allowed: 1 to 1000", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Search:RrfK", StringComparison.Ordinal));
@@ -22,6 +26,8 @@ public sealed class SearchOptionsTests
         Assert.Contains(errors, e => e.StartsWith("Search:RateLimitPerMinute", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Search:ApiKey", StringComparison.Ordinal));
         Assert.Contains(errors, e => e.StartsWith("Search:CorsOrigins", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Search:RankingCacheSeconds is -1; allowed: 0 (off)", StringComparison.Ordinal));
+        Assert.Contains(errors, e => e.StartsWith("Search:RankingCachePosts is 0", StringComparison.Ordinal));
     }
 
     [Theory]

@@ -48,6 +48,30 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     }
 
     [Theory]
+    [InlineData("分词算法")]
+    [InlineData("徒步")]
+    [InlineData("新词发现 互信息")]
+    public async Task A_Chinese_query_the_English_encoder_cannot_read_is_ranked_by_the_keyword_leg(string query)
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        var keyword = await CidsAsync(corpus, query, SearchMode.Keyword);
+
+        Assert.NotEmpty(keyword);
+        Assert.Equal(keyword, await CidsAsync(corpus, query, SearchMode.Hybrid));
+    }
+
+    [Fact]
+    public async Task Related_posts_of_a_Chinese_post_with_the_English_encoder_come_from_the_keyword_leg()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+
+        // Post 5 (新词发现与分词, on 算法) shares only 算法 with post 12, and nothing with the other posts.
+        var related = await corpus.Search.RelatedAsync(5, 5);
+
+        Assert.Equal([12L], related!.Posts.Select(p => p.Cid));
+    }
+
+    [Theory]
     [InlineData("atering sched")]
     [InlineData("onnect")]
     [InlineData("ERR_CONN")]
@@ -216,5 +240,30 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
         var related = await corpus.Search.RelatedAsync(7, 3);
         Assert.Equal(3, related!.Posts.Count);
         Assert.DoesNotContain(related.Posts, p => p.Cid == 7);
+    }
+
+    [Fact]
+    public async Task With_whitening_disabled_a_live_version_is_ignored_and_posts_without_reduced_vectors_are_found()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        var ds = corpus.Database.DataSource;
+        var model = (await new IndexWriter(ds).GetActiveModelAsync())!;
+        var build = await new WhiteningStore(ds).FitAsync(model.Id, new WhiteningParameters(0, 0, 8));
+        Assert.True(build.Activated);
+        // What an indexer with Whitening:Enabled=false leaves behind: post 7's raw vector, and no reduced one.
+        await using (var command = ds.CreateCommand($"DELETE FROM {WhiteningStore.QuoteTable(WhiteningStore.TableName(build.Version))} " +
+                                                    "WHERE chunk_id IN (SELECT id FROM chunks WHERE cid = 7)"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        var options = Microsoft.Extensions.Options.Options.Create(corpus.Options);
+        var disabled = new SearchService(ds, new KeywordSearcher(ds), new SemanticSearcher(ds,
+            new WhiteningStore(ds, new WhiteningOptions { Enabled = false }), new SentenceEncoderQueryEmbedder(encoder.Encoder), options), options);
+
+        var semantic = await disabled.SearchAsync(TestCorpus.DocumentText(7), SearchMode.Semantic, 1, 50);
+
+        Assert.Equal(7, semantic.Hits[0].Cid);
+        Assert.Equal(1.0, semantic.Hits[0].Score, 4);
+        Assert.Equal(TestCorpus.Posts.Count, semantic.Total);
     }
 }

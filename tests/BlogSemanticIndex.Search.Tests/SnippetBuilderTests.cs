@@ -22,11 +22,34 @@ public sealed class SnippetBuilderTests
     }
 
     [Fact]
-    public void Substring_pieces_are_marked_case_insensitively()
+    public void Substring_pieces_are_marked_case_insensitively_as_whole_words()
     {
-        var snippet = SnippetBuilder.Build("Watering schedule", 0, NoTerms, ["ATERING"], 240);
+        var snippet = SnippetBuilder.Build("Watering schedule", 0, NoTerms, ["WATERING"], 240);
 
-        Assert.Equal("W<mark>atering</mark> schedule", snippet.Html);
+        Assert.Equal("<mark>Watering</mark> schedule", snippet.Html);
+    }
+
+    [Theory]
+    [InlineData("Storing data to disk", "to", "Storing data <mark>to</mark> disk")]
+    [InlineData("Watering schedule", "ATERING", "Watering schedule")]
+    [InlineData("cache_key and cache", "cache", "<mark>cache</mark>_key and <mark>cache</mark>")]
+    [InlineData("v2.14.3 released", "2.14", "v2.14.3 released")]
+    [InlineData("学习中文分词很难", "分词", "学习中文<mark>分词</mark>很难")]
+    [InlineData("用Go写的分词器", "go", "用<mark>Go</mark>写的分词器")]
+    public void A_piece_is_never_marked_inside_a_word(string text, string piece, string expected)
+    {
+        Assert.Equal(expected, SnippetBuilder.Build(text, 0, NoTerms, [piece], 240).Html);
+    }
+
+    [Fact]
+    public void Analyzer_forms_are_marked_whole_and_stop_words_inside_words_never()
+    {
+        // "to" is a stop word (no term) and a piece: only the word "to" is marked, not the "to" in "Storing" or "tokens";
+        // identifier parts are analyzer forms and are marked as such.
+        var terms = Keyword.TextAnalyzer.QueryTerms("storing tokens to ERR_CONN").Keys.ToHashSet();
+        var snippet = SnippetBuilder.Build("Storing tokens to disk: err_conn_4402 Errors", 0, terms, ["to"], 240);
+
+        Assert.Equal("<mark>Storing</mark> <mark>tokens</mark> <mark>to</mark> disk: <mark>err</mark>_<mark>conn</mark>_4402 Errors", snippet.Html);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace BlogSemanticIndex.Service.Tests;
 /// </summary>
 public sealed class AdminApiTests : IAsyncLifetime
 {
-    private const string Token = "test-admin-token";
+    private const string Token = "test-admin-token-of-at-least-32-characters";
     private readonly string _blog = Path.Combine(Path.GetTempPath(), $"bsi-admin-{Guid.NewGuid():N}.db");
     private TestIndexDatabase _database = null!;
     private BsiProcess _bsi = null!;
@@ -42,6 +42,31 @@ public sealed class AdminApiTests : IAsyncLifetime
 
         await using var command = _database.DataSource.CreateCommand("SELECT count(*) FROM qrtz_scheduler_state");
         Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!);
+        // The demo blog is English and Chinese; the English builtin model reads only the first.
+        using var status = await GetStatusAsync();
+        var lines = status.RootElement.GetProperty("index").GetProperty("textByScript").EnumerateArray().Select(l => l.GetString()!).ToList();
+        Assert.Contains(lines, l => l.StartsWith("Latin:", StringComparison.Ordinal) && !l.Contains("cannot read", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Han:", StringComparison.Ordinal) && l.Contains("encoder coverage 0%", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Healthz_checks_the_blog_source_and_degrades_when_its_file_is_gone()
+    {
+        var before = await BlogCheckAsync();
+        File.Move(_blog, _blog + ".moved");
+        var after = await BlogCheckAsync();
+        File.Move(_blog + ".moved", _blog);
+
+        Assert.Equal("healthy", before.GetProperty("status").GetString());
+        Assert.Equal("sqlite", before.GetProperty("data").GetProperty("provider").GetString());
+        Assert.Equal("degraded", after.GetProperty("status").GetString());
+        Assert.Contains("cannot read the blog's database", after.GetProperty("description").GetString());
+    }
+
+    private async Task<JsonElement> BlogCheckAsync()
+    {
+        var response = await _http.GetAsync($"{_url}/healthz");
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("checks").GetProperty("blog");
     }
 
     [Fact]
@@ -108,6 +133,7 @@ public sealed class AdminApiTests : IAsyncLifetime
             var (evalExit, eval) = await BsiProcess.RunAsync(environment, "eval", set);
             var (sweepExit, sweep) = await BsiProcess.RunAsync(environment, "whitening", "sweep", set, "--beta", "0", "--gamma", "0", "--dims", "64", "384");
             var (badExit, bad) = await BsiProcess.RunAsync(environment, "eval", _blog);
+            var (tuneExit, tune) = await BsiProcess.RunAsync(environment, "eval", "--tune-fusion", set);
 
             Assert.True(evalExit == 0, eval);
             Assert.All(new[] { "keyword-like", "keyword", "semantic", "hybrid", "nDCG@10", $"{_summary.Queries.Count} labelled queries" }, s => Assert.Contains(s, eval));
@@ -116,11 +142,114 @@ public sealed class AdminApiTests : IAsyncLifetime
             Assert.All(new[] { "raw", "1544", "264", "17%" }, s => Assert.Contains(s, sweep));
             Assert.Equal(2, badExit);
             Assert.Contains("Cannot read the labelled set", bad);
+            Assert.True(tuneExit == 0, tune);
+            Assert.All(new[] { "SemanticWeight", "(configured)", "equal-weight RRF" }, s => Assert.Contains(s, tune));
+            Assert.True(tune.Contains("--set Search:SemanticWeight=", StringComparison.Ordinal) || tune.Contains("already the best", StringComparison.Ordinal), tune);
         }
         finally
         {
             File.Delete(set);
         }
+    }
+
+    [Fact]
+    public async Task Searches_clicks_and_fallbacks_reach_the_owners_analytics_without_the_visitors_address()
+    {
+        await WaitForIndexedAsync();
+        var found = new List<(string Query, long Cid)>();
+        foreach (var query in _summary.Queries.Select(q => q.Query))
+        {
+            using var response = await _http.GetAsync($"{_url}/search?mode=keyword&q={Uri.EscapeDataString(query)}");
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            if (json.RootElement.GetProperty("total").GetInt32() > 0)
+            {
+                found.Add((query, json.RootElement.GetProperty("hits")[0].GetProperty("cid").GetInt64()));
+            }
+        }
+        const string nothing = "qqqzzzxxv";
+        Assert.Equal(HttpStatusCode.OK, (await _http.GetAsync($"{_url}/search?mode=keyword&q={nothing}")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await _http.GetAsync($"{_url}/search?mode=keyword&q=%20")).StatusCode);
+        var (clickedQuery, clickedCid) = found[0];
+
+        Assert.Equal(HttpStatusCode.NoContent, (await PostAsync("/admin/analytics/click", new { query = clickedQuery, cid = clickedCid })).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent,
+            (await PostAsync("/admin/analytics/fallback", new { query = "服务超时的查询", reason = "timeout", total = 0, mode = "hybrid" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync("/admin/analytics/click", new { query = clickedQuery, cid = 0 })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await PostAsync("/admin/analytics/fallback", new { query = "q", mode = "fuzzy" })).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await GetAdminAsync("/admin/analytics?days=0")).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await GetAdminAsync("/admin/analytics?tz=Mars/Olympus")).StatusCode);
+
+        // The writer is off the request path: wait for it.
+        var expected = _summary.Queries.Count + 2;
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        string body;
+        JsonElement report;
+        do
+        {
+            await Task.Delay(200);
+            body = await (await GetAdminAsync("/admin/analytics?days=7&top=100&tz=Asia/Shanghai")).Content.ReadAsStringAsync();
+            report = JsonDocument.Parse(body).RootElement;
+        }
+        while (report.GetProperty("searches").GetInt64() < expected && DateTime.UtcNow < deadline);
+
+        Assert.True(expected == report.GetProperty("searches").GetInt64(), $"{expected} searches expected: {body}\n{_bsi.Output}");
+        Assert.Equal(7, report.GetProperty("perDay").GetArrayLength());
+        Assert.Equal(1, report.GetProperty("outcomes").GetProperty("fallback").GetInt64());
+        Assert.Equal(1, report.GetProperty("clicks").GetInt64());
+        Assert.True(report.GetProperty("latencyMs").GetProperty("p95").GetInt32() >= 0);
+        var zero = report.GetProperty("zeroResultQueries").EnumerateArray().Select(q => q.GetProperty("query").GetString()).ToList();
+        Assert.Contains(nothing, zero);
+        Assert.Contains("服务超时的查询", zero);
+        var noClick = report.GetProperty("noClickQueries").EnumerateArray().Select(q => q.GetProperty("query").GetString()).ToList();
+        Assert.DoesNotContain(clickedQuery, noClick);
+        // Grouped as the log groups them: case-insensitively, white space collapsed.
+        Assert.Equal(found.Select(f => string.Join(' ', f.Query.ToLowerInvariant().Split(' ', StringSplitOptions.RemoveEmptyEntries))).Distinct().Count() - 1,
+            noClick.Count);
+        Assert.DoesNotContain("127.0.0.1", body);
+        Assert.True(report.GetProperty("logging").GetProperty("enabled").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Status_reports_pending_lag_and_each_skipped_post_with_its_reason()
+    {
+        await WaitForIndexedAsync();
+        // The row is for a post the blog does not have, so the next poll (every 2 s) removes it again: write it and
+        // read the status until one read falls between the two (a read right after the write, bar an unlucky poll).
+        JsonDocument? status = null;
+        for (var attempt = 0; attempt < 10 && status is null; attempt++)
+        {
+            await using (var command = _database.DataSource.CreateCommand(
+                "INSERT INTO skipped_posts (cid, modified_at, reason) VALUES (424242, now(), 'body is not valid UTF-8') ON CONFLICT DO NOTHING"))
+            {
+                await command.ExecuteNonQueryAsync();
+            }
+            var read = await GetStatusAsync();
+            if (read.RootElement.GetProperty("index").GetProperty("skippedPosts").GetInt64() > 0)
+            {
+                status = read;
+            }
+            else
+            {
+                read.Dispose();
+            }
+        }
+        Assert.NotNull(status);
+        using var _ = status;
+        var index = status.RootElement.GetProperty("index");
+
+        var skipped = Assert.Single(index.GetProperty("skipped").EnumerateArray());
+        Assert.Equal(424242, skipped.GetProperty("cid").GetInt64());
+        Assert.Equal("body is not valid UTF-8", skipped.GetProperty("reason").GetString());
+        Assert.Equal(1, index.GetProperty("skippedPosts").GetInt64());
+        Assert.Equal(0, index.GetProperty("pending").GetInt32());
+        Assert.True(index.GetProperty("lagSeconds").GetDouble() >= 0);
+    }
+
+    private Task<HttpResponseMessage> GetAdminAsync(string path)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, _url + path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        return _http.SendAsync(request);
     }
 
     private async Task WaitForIndexedAsync()

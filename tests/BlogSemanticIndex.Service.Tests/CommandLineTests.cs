@@ -109,6 +109,22 @@ public sealed class CommandLineTests
         Assert.Contains("fp32", output);
     }
 
+    [Theory]
+    [InlineData("Http:TrustedProxies=10.0.0.5,not-an-address", "Http:TrustedProxies has \"not-an-address\"")]
+    [InlineData("Analytics:RetentionDays=-1", "Analytics:RetentionDays is -1")]
+    [InlineData("Admin:RateLimitPerMinute=-5", "Admin:RateLimitPerMinute is -5")]
+    public async Task A_bad_limit_proxy_or_analytics_setting_stops_serve_with_one_line_and_exit_code_2(string setting, string message)
+    {
+        await using var database = await TestIndexDatabase.CreateAsync(migrate: false);
+
+        var (exitCode, output) = await BsiProcess.RunAsync(ServeCommandTests.Environment(database.ConnectionString),
+            "serve", "--urls", $"http://127.0.0.1:{ServeCommandTests.FreePort()}", "--set", setting);
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains(message, output);
+        Assert.DoesNotContain(output.Split('\n'), l => l.TrimStart().StartsWith("at ", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task Status_counts_the_visible_posts_the_index_still_lacks_as_pending()
     {

@@ -95,4 +95,25 @@ public sealed class SqliteTypechoSourceTests : TypechoSourceContract
         Assert.NotNull(post.DecodingProblem);
         Assert.Contains("text", post.DecodingProblem);
     }
+
+    [Fact]
+    public async Task A_blog_file_replaced_by_rename_is_read_on_the_next_call()
+    {
+        // A restore, or a tool that writes a new file and renames it over the old one: the old inode is gone for
+        // everyone but a connection that kept it open.
+        var source = CreateSource();
+        Assert.Equal([1L, 2L, 3L], (await source.ReadVisibleStampsAsync()).Select(s => s.Cid));
+
+        await using var replacement = await SqliteTestDatabase.CreateAsync();
+        await replacement.CreateSchemaAsync();
+        await replacement.InsertPostAsync(new TestPost(1, "Semantic search for Typecho", T - 10 * Day, T - Day));
+        await replacement.InsertPostAsync(new TestPost(2, "你好，世界", T - 9 * Day, T - Day, Status: "private"));
+        await replacement.InsertPostAsync(new TestPost(20, "新文章", T - Day, T - Day));
+        File.Move(replacement.Path, ((SqliteTestDatabase)Database).Path, overwrite: true);
+
+        var stamps = await source.ReadVisibleStampsAsync();
+
+        Assert.Equal([1L, 20L], stamps.Select(s => s.Cid));
+        Assert.Empty(await source.ReadPostsAsync([2]));
+    }
 }

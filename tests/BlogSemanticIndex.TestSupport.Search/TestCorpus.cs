@@ -22,7 +22,7 @@ public sealed class TestCorpus : IAsyncDisposable
         (6, "周末去爬山", "天气很好，我们一起去山里徒步，拍了很多照片。"),
         (7, "Baking sourdough bread", "A long cold fermentation gives the loaf an open crumb and a tangy flavour."),
         (8, "Learning C++ templates", "Template metaprogramming in C++ lets the compiler compute values at compile time."),
-        (9, "Escaping HTML in comments", "Never echo <script>alert('x')</script> from user comments; escape & and quotes before output."),
+        (9, "Escaping HTML in comments", "Never echo <script>alert('x')</script> or a fake <mark>badge</mark> from user comments; escape & and quotes before output."),
         (10, "Running in the rain", "Jogging through a downpour is fun if you wear a light waterproof jacket."),
         (11, "Python naming", "PEP 8 recommends snake_case for function names and CapWords for classes."),
         (12, "Emoji and 𠀀 rare characters", "Text with 😀 emoji and the rare character 𠀀𠀁 must never be cut inside a surrogate pair when 算法 is marked."),

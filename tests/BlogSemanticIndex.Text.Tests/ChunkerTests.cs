@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 
 namespace BlogSemanticIndex.Text.Tests;
 
@@ -227,5 +228,24 @@ public sealed class ChunkerTests
     private sealed class FixedSpans(IReadOnlyList<(int Start, int End)> spans) : ITokenSpans
     {
         public IReadOnlyList<(int Start, int End)> TokenSpans(string text) => spans;
+    }
+
+    [Fact]
+    public void Random_mixed_text_always_splits_into_well_formed_chunks_that_cover_every_token()
+    {
+        var text = Gen.OneOf("word", "longerwordthanapiece", " ", "\n\n", "算", "法", "。", "😀", "𠀀", "<b>", "&amp;", "v2.14.3", "\t", "e\u0301")
+            .Array[0, 400].Select(string.Concat);
+        Gen.Select(text, Gen.Int[8, 40], Gen.Int[0, 8], (t, m, o) => (t, m, o)).Sample((sample, maxTokens, overlap) =>
+        {
+            // The options allow an overlap below half a chunk.
+            var overlapTokens = Math.Min(overlap, (maxTokens - 1) / 2);
+            var chunks = Create(maxTokens, overlapTokens).Split(7, sample);
+            if (Tokenizer.TokenSpans(sample).Count == 0)
+            {
+                Assert.Empty(chunks);
+                return;
+            }
+            AssertWellFormed(sample, chunks, maxTokens, overlapTokens);
+        });
     }
 }

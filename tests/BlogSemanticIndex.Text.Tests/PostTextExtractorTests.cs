@@ -1,3 +1,4 @@
+using CsCheck;
 using System.Diagnostics;
 using System.Text;
 
@@ -171,5 +172,30 @@ public sealed class PostTextExtractorTests
         Assert.Contains(name, document.Text);
         Assert.All(chunks, c => Assert.Equal(document.Text[c.CharStart..c.CharEnd], c.Text));
         Assert.DoesNotContain('\0', document.Text);
+    }
+
+    [Fact]
+    public void Random_markup_never_throws_and_leaves_no_control_characters_or_lone_surrogates()
+    {
+        var body = Gen.OneOf("<!--markdown-->", "text", " ", "\n", "# ", "**", "`", "```\n", "<p>", "</p>", "<script>", "</script>", "<",
+                ">", "&", "&lt;", "&#0;", "&#xD800;", "\u0000", "\u0007", "算法", "😀", "[a](http://x)", "![i](y)", "<!--more-->", "|", "---\n")
+            .Array[0, 200].Select(string.Concat);
+        var extractor = new PostTextExtractor();
+        body.Sample(raw =>
+        {
+            var text = extractor.ExtractBody(raw);
+            Assert.DoesNotContain(text, c => char.IsControl(c) && c is not ('\n' or '\t' or '\r'));
+            for (var i = 0; i < text.Length; i++)
+            {
+                if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+                {
+                    i++;
+                }
+                else
+                {
+                    Assert.False(char.IsSurrogate(text[i]), $"lone surrogate at {i} in {raw}");
+                }
+            }
+        });
     }
 }

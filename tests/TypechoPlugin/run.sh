@@ -3,7 +3,7 @@
 # with one line "N passed, N failed, N skipped".
 #
 #   tests/TypechoPlugin/run.sh                     # development stand-in service over a fresh fixture blog
-#   BSI_SEARCH_URL=http://127.0.0.1:8080 BSI_TYPECHO_DB=/tmp/blog.db tests/TypechoPlugin/run.sh
+#   BSI_SEARCH_URL=http://127.0.0.1:5280 BSI_TYPECHO_DB=/tmp/blog.db tests/TypechoPlugin/run.sh
 #                                                  # a running `bsi serve`, which indexed /tmp/blog.db
 #   tests/TypechoPlugin/with-real-service.sh      # starts the real `bsi serve` on a fresh fixture blog (CI does this)
 # Extra arguments go to phpunit (e.g. --filter Fallback).
@@ -25,7 +25,7 @@ done
 
 junit="$(mktemp)"
 trap 'rm -f "$junit"' EXIT
-phpunit --configuration "$here/phpunit.xml" --log-junit "$junit" "$@"
+phpunit --configuration "${PHPUNIT_CONFIG:-$here/phpunit.xml}" --log-junit "$junit" "$@"
 status=$?
 
 # Counts from the JUnit report: every test that ran and did not fail, error or get skipped passed.

@@ -21,8 +21,10 @@ work="$(mktemp -d)"
 # Unique per run, so runs by several developers on one database never meet (Quartz's cluster tables live in it too).
 schema="php_$(date +%s)_$$"
 schema_created=""
-service_pid=""
-admin_token="php-tests-$$-$RANDOM"
+bsi_pid=""
+admin_token="php-tests-$(od -An -N24 -tx1 /dev/urandom | tr -d " \n")"
+# shellcheck source=bsi-serve.sh
+source "$here/bsi-serve.sh"
 
 service_log() {
     if [ -s "$work/bsi.log" ]; then
@@ -41,12 +43,7 @@ setup_failed() {
 
 cleanup() {
     local status=$?
-    if [ -n "$service_pid" ] && kill -0 "$service_pid" 2>/dev/null; then
-        kill -TERM "$service_pid"
-        # bsi stops within a second or two on SIGTERM; do not let a hung shutdown hang CI.
-        for _ in $(seq 100); do kill -0 "$service_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$service_pid" 2>/dev/null || true
-    fi
+    bsi_stop
     if [ -n "$schema_created" ]; then
         psql -qX -c "DROP SCHEMA $schema CASCADE" >/dev/null || echo "could not drop schema $schema in $PGDATABASE"
     fi
@@ -58,12 +55,7 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# Up to date after `dotnet test` (a few seconds); the log is shown only when the build fails, since NuGet's
-# version-resolution warnings would bury the test output.
-dotnet build "$repo/src/BlogSemanticIndex.Service" --nologo >"$work/build.log" 2>&1 \
-    || { cat "$work/build.log"; setup_failed "building src/BlogSemanticIndex.Service failed"; }
-bsi_dll="$repo/src/BlogSemanticIndex.Service/bin/Debug/net10.0/bsi.dll"
-[ -f "$bsi_dll" ] || setup_failed "no $bsi_dll after the build"
+bsi_build || setup_failed "building src/BlogSemanticIndex.Service failed"
 
 php "$here/Fixture/blog.php" "$work/blog.db" >/dev/null
 visible=$(php -r 'require $argv[1]; echo count(FixtureBlog::VISIBLE);' "$here/Fixture/blog.php")
@@ -74,33 +66,10 @@ schema_created=1
 
 port=$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);')
 url="http://127.0.0.1:$port"
-# From the work directory, so the file sink's logs/ folder lands there and not in the checkout.
-(
-    cd "$work"
-    exec env \
-        BSI__IndexStore__ConnectionString="Host=$PGHOST;Port=$PGPORT;Database=$PGDATABASE;Username=$PGUSER;Password=$PGPASSWORD;Search Path=$schema,public" \
-        BSI__Blog__Provider=sqlite \
-        BSI__Blog__ConnectionString="Data Source=$work/blog.db" \
-        BSI__Encoder__Model=builtin:minilm \
-        BSI__Indexer__PollInterval=00:00:01 \
-        BSI__Admin__Token="$admin_token" \
-        dotnet "$bsi_dll" serve --urls "$url" >"$work/bsi.log" 2>&1
-) &
-service_pid=$!
-
+bsi_start "$work" "$url" "$schema" "$admin_token" BSI__Blog__Provider=sqlite BSI__Blog__ConnectionString="Data Source=$work/blog.db"
 # Ready when the index holds every visible post: the model has loaded and the first poll has committed.
-# Two minutes covers loading the model and embedding the fixture on a busy 2-core machine.
 echo "waiting for bsi serve at $url to index the fixture's $visible visible posts"
-deadline=$((SECONDS + 120))
-indexed=""
-while :; do
-    kill -0 "$service_pid" 2>/dev/null || setup_failed "bsi serve exited before indexing the fixture"
-    indexed=$(curl -sf -H "Authorization: Bearer $admin_token" "$url/admin/status" \
-        | php -r '$s = json_decode(stream_get_contents(STDIN), true); echo $s["index"]["posts"] ?? "";' || true)
-    [ "$indexed" = "$visible" ] && break
-    [ "$SECONDS" -lt "$deadline" ] || setup_failed "bsi serve indexed '${indexed}' of $visible posts within 120 s"
-    sleep 0.5
-done
+bsi_wait_indexed "$url" "$admin_token" "$visible" 120 || setup_failed "bsi serve indexed '${bsi_indexed}' of $visible posts within 120 s"
 # One search first, so the tests' 1.5 s plugin timeout does not also have to cover the search path's JIT warm-up.
 curl -sf -o /dev/null "$url/search?q=warm+up" || setup_failed "bsi serve does not answer GET /search"
 

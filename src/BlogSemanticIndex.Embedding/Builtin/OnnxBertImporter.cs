@@ -111,13 +111,18 @@ public static class OnnxBertImporter
             .Count();
         var hidden = (int)words.shape[1];
 
-        // Heads: the key projection is reshaped to [batch, length, heads, headDim]; the last two come from initializers.
+        // Heads: the key projection is reshaped to [batch, length, heads, headDim]; the last two are constants, stored
+        // as initializers (MiniLM's export) or as Constant nodes (arctic-embed-xs's, PyTorch 2.2).
         var heads = 0;
         var keyAdd = graph.Node.FirstOrDefault(n => n.OpType == "Add" && n.Input.Contains("encoder.layer.0.attention.self.key.bias"));
         var reshape = keyAdd is null ? null : consumers.GetValueOrDefault(keyAdd.Output[0])?.FirstOrDefault(n => n.OpType == "Reshape");
         if (reshape is not null && producers.TryGetValue(reshape.Input[1], out var concat) && concat.OpType == "Concat")
         {
-            var constants = concat.Input.Where(initializers.ContainsKey).Select(i => ReadInt64(initializers[i])).ToList();
+            TensorProto? Constant(string name) =>
+                initializers.TryGetValue(name, out var initializer) ? initializer
+                : producers.TryGetValue(name, out var node) && node.OpType == "Constant" ? node.Attribute.FirstOrDefault(a => a.Name == "value")?.T
+                : null;
+            var constants = concat.Input.Select(Constant).OfType<TensorProto>().Select(ReadInt64).ToList();
             if (constants.Count == 2 && constants[0] * constants[1] == hidden)
             {
                 heads = (int)constants[0];

@@ -1,12 +1,13 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
+using BlogSemanticIndex.Analytics;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -20,7 +21,7 @@ public sealed record SearchRequest(
     [property: FromQuery(Name = "mode")] string? Mode);
 
 /// <summary>What the search handlers need from the container.</summary>
-public sealed record SearchServices(HttpContext Context, SearchService Search, ILoggerFactory LoggerFactory);
+public sealed record SearchServices(HttpContext Context, SearchService Search, IOptions<SearchOptions> Options, IndexStoreOutage Outage);
 
 /// <summary>The visitor-facing HTTP API: <c>GET /search</c> and <c>GET /posts/{cid}/related</c>.</summary>
 public static class SearchApi
@@ -63,6 +64,7 @@ public static class SearchApi
     public static async Task<Results<Ok<SearchResponse>, ValidationProblem, ProblemHttpResult>> SearchAsync(
         [AsParameters] SearchRequest request, [AsParameters] SearchServices services, CancellationToken cancellationToken)
     {
+        var started = Stopwatch.GetTimestamp();
         var result = await AnswerSearchAsync(request, services, cancellationToken);
         var outcome = result.Result switch
         {
@@ -75,6 +77,12 @@ public static class SearchApi
         var mode = SearchModes.TryParse(request.Mode, out var parsed) ? parsed.Name() : SearchMetrics.UnknownMode;
         SearchMetrics.Searches.Add(1, new KeyValuePair<string, object?>(SearchMetrics.ModeTag, mode),
             new KeyValuePair<string, object?>(SearchMetrics.OutcomeTag, outcome));
+        if (outcome != SearchMetrics.OutcomeInvalid)
+        {
+            services.Context.RequestServices.GetService<SearchLog>()?.Record(new SearchLogEntry(DateTimeOffset.UtcNow, request.Q!.Trim(), mode,
+                (result.Result as Ok<SearchResponse>)?.Value?.Total, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+                outcome == SearchMetrics.OutcomeUnavailable ? SearchOutcomes.Error : outcome));
+        }
         return result;
     }
 
@@ -112,22 +120,37 @@ public static class SearchApi
             return Invalid("mode", $"mode \"{request.Mode}\" is unknown; allowed: {string.Join(", ", SearchModes.Allowed)}.");
         }
 
+        var timeout = services.Options.Value.Timeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            return TypedResults.Ok(await services.Search.SearchAsync(query, mode, page, pageSize, cancellationToken));
+            // The token cancels what the driver can cancel; WaitAsync bounds the answer even when it cannot (a wedged
+            // server does not answer the cancel request either).
+            var response = await services.Search.SearchAsync(query, mode, page, pageSize, deadline.Token).WaitAsync(timeout, cancellationToken);
+            services.Outage.Succeeded();
+            return TypedResults.Ok(response);
         }
         catch (SemanticUnavailableException e)
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Semantic search is unavailable",
                 extensions: new Dictionary<string, object?> { ["hint"] = "mode=keyword still works" });
         }
-        catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (IsIndexStoreFailure(e, deadline, cancellationToken))
         {
-            services.LoggerFactory.CreateLogger(typeof(SearchApi)).LogError(e, "Search for a {QueryLength}-character query failed in the index store", query.Length);
+            services.Outage.Failed(e, e is TimeoutException || deadline.IsCancellationRequested ? timeout : null);
             return TypedResults.Problem("The index store did not answer; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: "Search is unavailable");
         }
     }
+
+    /// <summary>
+    /// The index database failed or missed the request's deadline. A request the client abandoned is not one: it
+    /// propagates, and the host logs it as 499.
+    /// </summary>
+    private static bool IsIndexStoreFailure(Exception e, CancellationTokenSource deadline, CancellationToken aborted) =>
+        !aborted.IsCancellationRequested
+        && (e is NpgsqlException or TimeoutException || e is OperationCanceledException && deadline.IsCancellationRequested);
 
     /// <summary>GET /posts/{cid}/related?limit=5</summary>
     public static async Task<Results<Ok<RelatedResponse>, ValidationProblem, ProblemHttpResult>> RelatedAsync(
@@ -141,9 +164,13 @@ public static class SearchApi
         {
             return Invalid("limit", $"limit must be a whole number from 1 to {SearchOptions.MaxPageSize}.");
         }
+        var timeout = services.Options.Value.Timeout;
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(timeout);
         try
         {
-            var related = await services.Search.RelatedAsync(cid, count, cancellationToken);
+            var related = await services.Search.RelatedAsync(cid, count, deadline.Token).WaitAsync(timeout, cancellationToken);
+            services.Outage.Succeeded();
             return related is null
                 ? TypedResults.Problem($"Post {cid} is not in the index (it does not exist, is not public, or is not indexed yet).",
                     statusCode: StatusCodes.Status404NotFound, title: "Post not found")
@@ -153,9 +180,9 @@ public static class SearchApi
         {
             return TypedResults.Problem(e.Message, statusCode: StatusCodes.Status503ServiceUnavailable, title: "Related posts are unavailable");
         }
-        catch (NpgsqlException e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (IsIndexStoreFailure(e, deadline, cancellationToken))
         {
-            services.LoggerFactory.CreateLogger(typeof(SearchApi)).LogError(e, "Related posts of {PostId} failed in the index store", cid);
+            services.Outage.Failed(e, e is TimeoutException || deadline.IsCancellationRequested ? timeout : null);
             return TypedResults.Problem("The index store did not answer; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: "Related posts are unavailable");
         }
@@ -192,7 +219,7 @@ public static class SearchApi
             && result >= min && result <= max;
     }
 
-    private static bool HasLoneSurrogate(string text)
+    internal static bool HasLoneSurrogate(string text)
     {
         for (var i = 0; i < text.Length; i++)
         {

@@ -140,16 +140,19 @@ public sealed class KeywordIndexWriter(ILogger<KeywordIndexWriter>? logger = nul
             }
             await writer.CompleteAsync(cancellationToken);
         }
-        await using (var writer = await connection.BeginBinaryImportAsync("COPY keyword_postings (term, cid, tf) FROM STDIN (FORMAT BINARY)", cancellationToken))
+        await using (var writer = await connection.BeginBinaryImportAsync("COPY keyword_postings (term, cid, tf, length) FROM STDIN (FORMAT BINARY)", cancellationToken))
         {
             foreach (var (cid, terms) in documents)
             {
+                // The document's length beside each posting: the top-k search scores from the postings alone.
+                var length = lengths[cid];
                 foreach (var (term, tf) in terms)
                 {
                     await writer.StartRowAsync(cancellationToken);
                     await writer.WriteAsync(term, NpgsqlDbType.Text, cancellationToken);
                     await writer.WriteAsync(cid, NpgsqlDbType.Bigint, cancellationToken);
                     await writer.WriteAsync(tf, NpgsqlDbType.Integer, cancellationToken);
+                    await writer.WriteAsync(length, NpgsqlDbType.Integer, cancellationToken);
                 }
             }
             await writer.CompleteAsync(cancellationToken);

@@ -55,6 +55,11 @@ internal static class CommandRunner
             Log.Fatal("Invalid configuration: {Reason}", e.Message);
             return ExitCodes.BadConfiguration;
         }
+        catch (InvalidOperationException e) when (ConfigurationValueError.Describe(e) is { } reason)
+        {
+            Log.Fatal("Invalid configuration: {Reason}", reason);
+            return ExitCodes.BadConfiguration;
+        }
         catch (Exception e) when (e is NpgsqlException or TimeoutException)
         {
             var connectionString = configuration.GetSection(IndexStoreOptions.SectionName)[nameof(IndexStoreOptions.ConnectionString)] ?? "";
@@ -75,3 +80,31 @@ internal static class CommandRunner
 
 /// <summary>A setting that is missing or out of range; the message names it and the allowed values.</summary>
 internal sealed class OptionsValidationFailure(string message) : Exception(message);
+
+/// <summary>The configuration binder's failure to convert a value (<c>PollInterval=abc</c>) as one line naming the key.</summary>
+internal static partial class ConfigurationValueError
+{
+    /// <summary>Key, value and what is allowed; null when <paramref name="error"/> is not a conversion failure.</summary>
+    public static string? Describe(InvalidOperationException error)
+    {
+        var match = BinderMessage().Match(error.Message);
+        if (!match.Success)
+        {
+            return null;
+        }
+        var (value, key, type) = (match.Groups["value"].Value, match.Groups["key"].Value, match.Groups["type"].Value);
+        var allowed = type switch
+        {
+            "System.TimeSpan" => "a duration such as 00:00:30 (hh:mm:ss)",
+            "System.Int32" or "System.Int64" => "a whole number",
+            "System.Double" or "System.Single" => "a number such as 0.25",
+            "System.Boolean" => "true or false",
+            _ => $"a {type.Split('.')[^1]}",
+        };
+        return $"{key} is '{value}'; allowed: {allowed}.";
+    }
+
+    // Microsoft.Extensions.Configuration.Binder's message (SR.FailedBinding).
+    [System.Text.RegularExpressions.GeneratedRegex(@"^Failed to convert configuration value '(?<value>.*)' at '(?<key>[^']*)' to type '(?<type>[^']*)'", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex BinderMessage();
+}

@@ -29,9 +29,16 @@ internal static class SearchCommand
                 Log.Fatal("The query must be 1 to 512 characters, not empty or whitespace.");
                 return ExitCodes.BadConfiguration;
             }
+            var (pageNumber, size) = (parseResult.GetValue(page), parseResult.GetValue(pageSize));
+            if (pageNumber is < 1 or > SearchOptions.MaxPage || size is < 1 or > SearchOptions.MaxPageSize)
+            {
+                Log.Fatal("--page is {Page} and --page-size {PageSize}; allowed: --page 1 to {MaxPage}, --page-size 1 to {MaxPageSize} (as GET /search).",
+                    pageNumber, size, SearchOptions.MaxPage, SearchOptions.MaxPageSize);
+                return ExitCodes.BadConfiguration;
+            }
             await using var services = EvalCommand.BuildSearchServices(configuration);
             var response = await services.GetRequiredService<SearchService>()
-                .SearchAsync(text, parseResult.GetValue(mode), parseResult.GetValue(page), parseResult.GetValue(pageSize));
+                .SearchAsync(text, parseResult.GetValue(mode), pageNumber, size);
             Print(response);
             return ExitCodes.Ok;
         }));

@@ -24,6 +24,7 @@ internal static class ServeCommand
 
     internal static async Task<int> ServeAsync(IConfigurationRoot configuration, string? urls)
     {
+        ValidateUrls(urls ?? configuration["Urls"]);
         var app = BsiHost.Build(configuration, urls);
         await using (app)
         {
@@ -40,8 +41,36 @@ internal static class ServeCommand
             {
                 Log.Information("Built keyword statistics of {Posts} posts", rebuilt);
             }
-            await app.RunAsync();
+            try
+            {
+                await app.RunAsync();
+            }
+            catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                throw new OptionsValidationFailure($"Urls (--urls): {e.Message} Stop the other process or choose another port.");
+            }
         }
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Each of the <c>;</c>-separated addresses parses as Kestrel will parse it, before anything starts.</summary>
+    private static void ValidateUrls(string? urls)
+    {
+        foreach (var url in (urls ?? "").Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            try
+            {
+                var address = Microsoft.AspNetCore.Http.BindingAddress.Parse(url);
+                if (address.Scheme is not ("http" or "https"))
+                {
+                    throw new FormatException();
+                }
+            }
+            catch (FormatException)
+            {
+                throw new OptionsValidationFailure(
+                    $"Urls (--urls) has '{url}'; allowed: http:// or https:// addresses such as http://127.0.0.1:5280, separated by ';'.");
+            }
+        }
     }
 }

@@ -18,7 +18,7 @@ internal static class StatusCommand
             await using var dataSource = IndexDataSource.Create(options.ConnectionString);
             var status = await new IndexStatusReader(dataSource, new MigrationRunner(dataSource, options.ResolveMigrationsPath())).ReadAsync();
 
-            var pending = await CountPendingAsync(configuration, dataSource);
+            var pending = await PendingPosts.CountAsync(configuration, dataSource);
 
             var table = new Table().AddColumns("", "");
             table.HideHeaders();
@@ -32,6 +32,14 @@ internal static class StatusCommand
             table.AddRow("whitening version", status.ActiveWhiteningVersion?.ToString() ?? "(none: raw vectors)");
             table.AddRow("last poll", status.LastPollAt?.ToString("u") ?? "(never)");
             table.AddRow("lag", status.LastSuccessAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s since the last successful poll" : "(no successful poll yet)");
+            foreach (var skipped in status.Skipped)
+            {
+                table.AddRow($"  skipped post {skipped.Cid}", Markup.Escape($"{skipped.Reason} ({skipped.SkippedAt:u})"));
+            }
+            foreach (var line in status.TextByScript)
+            {
+                table.AddRow("text by script", Markup.Escape(line));
+            }
             if (status.LastError is not null)
             {
                 table.AddRow("last error", Markup.Escape(status.LastError));
@@ -40,31 +48,5 @@ internal static class StatusCommand
             return ExitCodes.Ok;
         }));
         return command;
-    }
-
-    /// <summary>
-    /// Visible posts of the blog that the index lacks or holds in an older version (the next poll's work); null
-    /// when no blog is configured. Skipped posts count as done until they change.
-    /// </summary>
-    private static async Task<int?> CountPendingAsync(IConfiguration configuration, Npgsql.NpgsqlDataSource dataSource)
-    {
-        var blog = configuration.GetSection(BlogSourceOptions.SectionName).Get<BlogSourceOptions>();
-        if (blog is null || string.IsNullOrWhiteSpace(blog.ConnectionString))
-        {
-            return null;
-        }
-        await using var source = TypechoSourceFactory.Create(blog);
-        var visible = await source.ReadVisibleStampsAsync();
-        var indexed = await new IndexWriter(dataSource).ReadPostStampsAsync();
-        var skipped = new HashSet<long>();
-        await using (var command = dataSource.CreateCommand("SELECT cid FROM skipped_posts"))
-        await using (var reader = await command.ExecuteReaderAsync())
-        {
-            while (await reader.ReadAsync())
-            {
-                skipped.Add(reader.GetInt64(0));
-            }
-        }
-        return visible.Count(v => !skipped.Contains(v.Cid) && (!indexed.TryGetValue(v.Cid, out var stamp) || stamp.Modified != v.Modified));
     }
 }

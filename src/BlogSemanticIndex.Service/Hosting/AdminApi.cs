@@ -1,3 +1,4 @@
+using BlogSemanticIndex.Analytics;
 using BlogSemanticIndex.Indexing;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Whitening;
@@ -12,8 +13,29 @@ public sealed class AdminOptions
 {
     public const string SectionName = "Admin";
 
+    /// <summary>Shortest accepted token: 32 characters leave no room for guessing (<c>bsi admin token</c> prints 43).</summary>
+    public const int MinTokenLength = 32;
+
     /// <summary>The bearer token every <c>/admin/*</c> request must carry; empty disables the admin API.</summary>
     public string Token { get; set; } = "";
+
+    /// <summary>Requests per minute to <c>/admin/*</c> per client address, checked before the token; 0 turns the limit off.</summary>
+    public int RateLimitPerMinute { get; set; } = 120;
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Token.Length is > 0 and < MinTokenLength)
+        {
+            // The length only: the token itself is a secret and never logged.
+            errors.Add($"{SectionName}:Token is {Token.Length} characters; allowed: empty (admin API off) or at least {MinTokenLength} characters (`bsi admin token` prints a new one).");
+        }
+        if (RateLimitPerMinute < 0)
+        {
+            errors.Add($"{SectionName}:RateLimitPerMinute is {RateLimitPerMinute}; allowed: 0 (off) or a positive number of requests per minute per client.");
+        }
+        return errors;
+    }
 }
 
 /// <summary>The body of <c>POST /admin/reindex</c>.</summary>
@@ -25,18 +47,33 @@ public sealed record WhiteningRefitBody(double? Beta = null, double? Gamma = nul
 /// <summary><c>/admin/*</c>: what <c>bsi reindex</c> and <c>bsi status</c> do, over HTTP, behind a bearer token.</summary>
 internal static class AdminApi
 {
+    public const string RateLimitPolicy = "admin";
+
     public static void MapAdminApi(this WebApplication app)
     {
         var admin = app.MapGroup("/admin").AddEndpointFilter(RequireToken);
+        // The limit comes before the token check, so the token cannot be guessed at speed either.
+        admin.RequireRateLimiting(RateLimitPolicy);
         admin.MapGet("/status", GetStatus).WithName("AdminStatus").WithDescription("Index counts, model, whitening, last poll and the progress of running jobs.");
         admin.MapPost("/whitening/refit", PostWhiteningRefit).WithName("AdminWhiteningRefit")
             .WithDescription("Queue a whitening refit now (configured or given β, γ, k): built beside the live version, then switched to.");
+        admin.MapAnalyticsApi();
         admin.MapPost("/reindex", PostReindex).WithName("AdminReindex").WithDescription("Queue a reindex of all posts or of given cids; progress in /admin/status.");
     }
 
-    private static async Task<Ok<object>> GetStatus(IndexStatusReader statusReader, IServiceProvider services, CancellationToken cancellationToken)
+    private static async Task<Ok<object>> GetStatus(IndexStatusReader statusReader, IConfiguration configuration, Npgsql.NpgsqlDataSource dataSource,
+        IServiceProvider services, ILoggerFactory loggers, CancellationToken cancellationToken)
     {
         var status = await statusReader.ReadAsync(cancellationToken);
+        try
+        {
+            status = status with { Pending = await PendingPosts.CountAsync(configuration, dataSource, cancellationToken) };
+        }
+        catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // The blog's database is away: the index's own figures still answer; the poll reports the failure as lastError.
+            loggers.CreateLogger(typeof(AdminApi)).LogWarning("Counting pending posts failed: {Reason}", e.Message);
+        }
         var activity = services.GetService<IndexingProgressStore>()?.Snapshot();
         return TypedResults.Ok<object>(new { index = status, indexer = (object?)activity ?? new { enabled = false } });
     }

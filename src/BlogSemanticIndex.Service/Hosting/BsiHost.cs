@@ -1,5 +1,7 @@
+using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.Indexing;
 using BlogSemanticIndex.Search;
+using BlogSemanticIndex.Search.Api;
 using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Configuration;
 using Serilog;
@@ -26,11 +28,18 @@ public static class BsiHost
 
         builder.Services.AddIndexStore(configuration.GetIndexStoreOptions());
         builder.Services.AddSingleton(configuration.GetEncoderOptions());
-        builder.Services.AddSingleton<EncoderHost>();
+        // Searches use the Whitening settings too, so they are checked whether or not this instance indexes.
+        _ = configuration.GetWhiteningOptions();
+        var indexing = !string.IsNullOrWhiteSpace(configuration["Blog:ConnectionString"]);
+        builder.Services.AddSingleton(sp => new EncoderHost(sp.GetRequiredService<EncoderOptions>(),
+            sp.GetRequiredService<IHostApplicationLifetime>(), sp.GetRequiredService<ILogger<EncoderHost>>(), separateQueryEncoder: indexing));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<EncoderHost>());
-        // The pipeline shares the host's one encoder; resolving it waits for the background load.
+        // The pipeline uses the host's indexing encoder, searches their own (see EncoderHost); resolving either
+        // waits for the background load.
         builder.Services.AddSingleton(sp => sp.GetRequiredService<EncoderHost>().GetAsync(CancellationToken.None).GetAwaiter().GetResult());
-        if (string.IsNullOrWhiteSpace(configuration["Blog:ConnectionString"]))
+        // Searches look their encoder up per query, so a model that fails to load costs the semantic leg only.
+        builder.Services.AddSingleton<IQueryEmbedder, HostedQueryEmbedder>();
+        if (!indexing)
         {
             Log.Warning("No blog is configured (Blog:ConnectionString): the indexer is off and searches answer from the existing index");
         }
@@ -46,20 +55,41 @@ public static class BsiHost
             }
         }
         builder.Services.AddSearch(configuration);
-        builder.Services.AddSingleton(configuration.GetAdminOptions());
+        try
+        {
+            builder.Services.AddSearchAnalytics(configuration);
+        }
+        catch (ArgumentException e)
+        {
+            throw new Cli.OptionsValidationFailure(e.Message);
+        }
+        builder.Services.AddTrustedProxies(configuration);
+        var admin = configuration.GetAdminOptions();
+        builder.Services.AddSingleton(admin);
+        builder.Services.AddRateLimiter(limiter => limiter.AddPolicy(AdminApi.RateLimitPolicy,
+            context => ClientRateLimiter.PerClient(context, admin.RateLimitPerMinute)));
         builder.Services.AddMetricsEndpoint(configuration.GetMetricsOptions());
-        builder.Services.AddHealthChecks()
+        var health = builder.Services.AddHealthChecks()
             .AddCheck<IndexDatabaseHealthCheck>("database")
             .AddCheck<EncoderHealthCheck>("model");
+        if (indexing)
+        {
+            health.AddCheck<BlogSourceHealthCheck>("blog");
+        }
 
         var app = builder.Build();
+        // First, so everything after it (the rate limits, the request log) sees the visitor a trusted proxy names.
+        app.UseForwardedHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging(logging => logging.GetLevel = (context, _, error) =>
-            error is not null || context.Response.StatusCode >= StatusCodes.Status500InternalServerError ? LogEventLevel.Error
+            error is not null || context.Response.StatusCode >= StatusCodes.Status500InternalServerError
+                // A 503 is an answer about a dependency, whose outage is logged once by its owner.
+                && context.Response.StatusCode != StatusCodes.Status503ServiceUnavailable ? LogEventLevel.Error
             // Prometheus scrapes every few seconds; a line per scrape would bury the rest of the log.
             : context.Request.Path == "/metrics" ? LogEventLevel.Debug
             : LogEventLevel.Information);
+        app.UseClientClosedRequest();
         app.UseMetricsEndpoint();
         app.MapHealthEndpoint();
         app.MapAdminApi();

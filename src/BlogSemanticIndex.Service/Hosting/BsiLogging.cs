@@ -11,7 +11,10 @@ public static class BsiLogging
     /// </summary>
     public static void Configure(IConfiguration configuration)
     {
-        var logger = new LoggerConfiguration().Enrich.FromLogContext();
+        // A failed start is reported by CommandRunner (one line for what an operator can fix, the exception otherwise);
+        // the host's own report of it would add a stack trace to that one line.
+        var logger = new LoggerConfiguration().Enrich.FromLogContext()
+            .Filter.ByExcluding(e => e.MessageTemplate.Text == "Hosting failed to start");
         if (configuration.GetSection("Serilog").Exists())
         {
             logger.ReadFrom.Configuration(configuration);

@@ -16,6 +16,15 @@ internal static class ConfigurationExtensions
             throw new OptionsValidationFailure(
                 "IndexStore:ConnectionString is not set (appsettings.json, BSI__IndexStore__ConnectionString or --set IndexStore:ConnectionString=…)");
         }
+        try
+        {
+            _ = new Npgsql.NpgsqlConnectionStringBuilder(options.ConnectionString);
+        }
+        catch (ArgumentException e)
+        {
+            // Npgsql names the offending keyword; the value itself is not repeated, since it may hold the password.
+            throw new OptionsValidationFailure($"IndexStore:ConnectionString is not a valid PostgreSQL connection string: {e.Message}");
+        }
         return options;
     }
 
@@ -26,7 +35,7 @@ internal static class ConfigurationExtensions
         configuration.GetValidated<WhiteningOptions>(WhiteningOptions.SectionName, o => o.Validate());
 
     public static AdminOptions GetAdminOptions(this IConfiguration configuration) =>
-        configuration.GetSection(AdminOptions.SectionName).Get<AdminOptions>() ?? new AdminOptions();
+        configuration.GetValidated<AdminOptions>(AdminOptions.SectionName, o => o.Validate());
 
     public static MetricsOptions GetMetricsOptions(this IConfiguration configuration) =>
         configuration.GetSection(MetricsOptions.SectionName).Get<MetricsOptions>() ?? new MetricsOptions();

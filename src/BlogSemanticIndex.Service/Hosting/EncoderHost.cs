@@ -1,27 +1,46 @@
 using BlogSemanticIndex.Embedding;
+using BlogSemanticIndex.Tokenization;
+using BlogSemanticIndex.Search;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace BlogSemanticIndex.Service.Hosting;
 
 /// <summary>
-/// Owns the process's one encoder. Loading (importing the builtin model on first run, reading the
+/// Owns the process's encoders. Loading (importing the builtin model on first run, reading the
 /// weights) takes seconds, so it runs in the background after start and the service answers
-/// /healthz meanwhile; what needs vectors awaits <see cref="GetAsync"/>.
+/// /healthz meanwhile; what needs vectors awaits <see cref="GetAsync"/> or <see cref="GetQueryEncoderAsync"/>.
 /// </summary>
-internal sealed class EncoderHost(EncoderOptions options, ILogger<EncoderHost> logger) : IHostedService, IDisposable
+/// <remarks>
+/// An encoder runs one batch at a time (its lock). While the indexer embeds a batch of posts (seconds on a CPU),
+/// a search sharing that encoder would wait for the whole batch; with <paramref name="separateQueryEncoder"/>
+/// searches get an instance of their own (a second copy of the weights, ~90 MB for MiniLM), so a query's embedding
+/// only competes for the CPU, never for the lock.
+/// </remarks>
+internal sealed class EncoderHost(
+    EncoderOptions options, IHostApplicationLifetime lifetime, ILogger<EncoderHost> logger, bool separateQueryEncoder) : IHostedService, IDisposable
 {
     private readonly TaskCompletionSource<SentenceEncoder> _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource<SentenceEncoder> _queryLoaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    /// <summary>The encoder the indexer uses.</summary>
     public Task<SentenceEncoder> GetAsync(CancellationToken cancellationToken) => _loaded.Task.WaitAsync(cancellationToken);
+
+    /// <summary>The encoder searches use: the indexer's own when there is no indexer in this process, else another instance.</summary>
+    public Task<SentenceEncoder> GetQueryEncoderAsync(CancellationToken cancellationToken) => _queryLoaded.Task.WaitAsync(cancellationToken);
 
     /// <summary>Null while loading; the failure, when loading failed.</summary>
     public Exception? Failure => _loaded.Task.Exception?.InnerException;
 
     public SentenceEncoder? Loaded => _loaded.Task.IsCompletedSuccessfully ? _loaded.Task.Result : null;
 
+    /// <summary>The searches' encoder once loaded; null while loading or after a failure (see <see cref="Failure"/>).</summary>
+    public SentenceEncoder? QueryLoaded => _queryLoaded.Task.IsCompletedSuccessfully ? _queryLoaded.Task.Result : null;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _ = Task.Run(() =>
+        // Loading starts once the host has started (the server listens), so a start that fails (a port in use) exits
+        // with its one line instead of tearing libtorch down in the middle of a load.
+        lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>
         {
             try
             {
@@ -29,19 +48,56 @@ internal sealed class EncoderHost(EncoderOptions options, ILogger<EncoderHost> l
                 logger.LogInformation("Encoder {Model}@{Revision} loaded: {Dimensions} dims, {Device} {Precision}",
                     encoder.Info.Name, encoder.Info.Revision, encoder.Info.Dimensions, encoder.Info.Device, encoder.Info.Precision);
                 _loaded.SetResult(encoder);
+                _queryLoaded.SetResult(separateQueryEncoder ? SentenceEncoder.Create(options) : encoder);
             }
             catch (Exception e)
             {
                 logger.LogError("Cannot load the encoder {Model}: {Reason}", options.Model, e.Message);
-                _loaded.SetException(e);
+                _loaded.TrySetException(e);
+                _queryLoaded.TrySetException(e);
             }
-        }, CancellationToken.None);
+        }, CancellationToken.None));
         return Task.CompletedTask;
     }
 
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    public void Dispose() => Loaded?.Dispose();
+    public void Dispose()
+    {
+        if (_queryLoaded.Task.IsCompletedSuccessfully && _queryLoaded.Task.Result != Loaded)
+        {
+            _queryLoaded.Task.Result.Dispose();
+        }
+        Loaded?.Dispose();
+    }
+}
+
+/// <summary>
+/// The host's encoder as the search's query embedder, looked up per query rather than at construction: keyword
+/// searches and related posts need no query vector, so they keep answering while the encoder loads or after it
+/// failed to load, and the semantic leg reports why it cannot run (hybrid then degrades to keyword results).
+/// </summary>
+internal sealed class HostedQueryEmbedder(EncoderHost host) : IQueryEmbedder
+{
+    private EncoderCoverage? _coverage;
+
+    public string ModelName => Encoder.Info.Name;
+
+    public string ModelRevision => Encoder.Info.Revision;
+
+    public float[] EmbedQuery(string query) => Encoder.EncodeQuery(query);
+
+    /// <summary>
+    /// Without an encoder, an empty report (coverage 1): keyword searches never ask the encoder, and hybrid then tries
+    /// the semantic leg, which reports why it cannot run, so the answer says it degraded.
+    /// </summary>
+    public CoverageReport MeasureCoverage(string query) => host.QueryLoaded is { } encoder
+        ? (_coverage ??= new EncoderCoverage(encoder.Tokenizer)).Measure(query)
+        : new CoverageReport([]);
+
+    private SentenceEncoder Encoder => host.QueryLoaded ?? throw new SemanticUnavailableException(host.Failure is { } failure
+        ? $"the encoder could not be loaded: {failure.Message}"
+        : "the encoder is still loading");
 }
 
 /// <summary>Healthy once the encoder is loaded, degraded while it loads, unhealthy when it could not be loaded.</summary>

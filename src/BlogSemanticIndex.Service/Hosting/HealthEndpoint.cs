@@ -24,6 +24,7 @@ internal static class HealthEndpoint
                     {
                         status = e.Value.Status.ToString().ToLowerInvariant(),
                         description = e.Value.Description,
+                        durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
                         data = e.Value.Data,
                     }),
                 };
@@ -32,28 +33,79 @@ internal static class HealthEndpoint
         });
 }
 
-/// <summary>The index database answers, and its schema matches this build's migrations.</summary>
-internal sealed class IndexDatabaseHealthCheck(IndexStatusReader statusReader, IndexStoreOptions options) : IHealthCheck
+/// <summary>
+/// Runs a health check within <see cref="Limit"/>, so <c>/healthz</c> answers within a second whatever a dependency
+/// does: a wedged database accepts connections and never replies, and the driver's own timeouts are 15–30 s.
+/// </summary>
+internal static class HealthBudget
 {
-    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    public static readonly TimeSpan Limit = TimeSpan.FromMilliseconds(800);
+
+    public static async Task<HealthCheckResult> RunAsync(string what, HealthStatus failureStatus,
+        Func<CancellationToken, Task<HealthCheckResult>> check, CancellationToken cancellationToken)
     {
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(Limit);
         try
         {
-            var status = await statusReader.ReadAsync(cancellationToken);
-            var data = new Dictionary<string, object>
-            {
-                ["schemaVersion"] = status.SchemaVersion,
-                ["pendingMigrations"] = status.PendingMigrations,
-                ["posts"] = status.Posts,
-                ["chunks"] = status.Chunks,
-            };
-            return status.PendingMigrations > 0
-                ? HealthCheckResult.Degraded($"{status.PendingMigrations} migrations pending", data: data)
-                : HealthCheckResult.Healthy("index database reachable, schema up to date", data);
+            // WaitAsync returns on time even when the check does not honour its token at once (the abandoned check
+            // ends on its own when its cancellation reaches the driver).
+            return await check(budget.Token).WaitAsync(Limit, cancellationToken);
         }
-        catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception e) when (e is TimeoutException || e is OperationCanceledException && !cancellationToken.IsCancellationRequested)
         {
-            return HealthCheckResult.Unhealthy(IndexDataSource.DescribeConnectionFailure(options.ConnectionString, e));
+            await budget.CancelAsync();
+            return new HealthCheckResult(failureStatus, $"{what} did not answer within {Limit.TotalSeconds:0.#} s");
         }
     }
+}
+
+/// <summary>The index database answers, and its schema matches this build's migrations (a read of schema_migrations only).</summary>
+internal sealed class IndexDatabaseHealthCheck(MigrationRunner migrations, IndexStoreOptions options) : IHealthCheck
+{
+    private readonly Lazy<int[]> _known = new(() => migrations.ReadMigrations().Select(m => m.Version).ToArray());
+
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        HealthBudget.RunAsync("the index database", HealthStatus.Unhealthy, async ct =>
+        {
+            try
+            {
+                var applied = await migrations.ReadAppliedAsync(ct);
+                var pending = _known.Value.Count(v => applied.All(a => a.Version != v));
+                var data = new Dictionary<string, object>
+                {
+                    ["schemaVersion"] = applied.Count == 0 ? 0 : applied.Max(a => a.Version),
+                    ["pendingMigrations"] = pending,
+                };
+                return pending > 0
+                    ? HealthCheckResult.Degraded($"{pending} migrations pending", data: data)
+                    : HealthCheckResult.Healthy("index database reachable, schema up to date", data);
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy(IndexDataSource.DescribeConnectionFailure(options.ConnectionString, e));
+            }
+        }, cancellationToken);
+}
+
+/// <summary>
+/// The blog's database answers and the three tables the indexer reads are readable. Degraded, not unhealthy, when
+/// not: searches still answer from the index, which only stops following the blog.
+/// </summary>
+internal sealed class BlogSourceHealthCheck(BlogSemanticIndex.Sources.ITypechoSource source) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        HealthBudget.RunAsync("the blog's database", HealthStatus.Degraded, async ct =>
+        {
+            var data = new Dictionary<string, object> { ["blog"] = source.Name, ["provider"] = source.Provider.ToString().ToLowerInvariant() };
+            try
+            {
+                await source.VerifyAccessAsync(ct);
+                return HealthCheckResult.Healthy("blog database readable", data);
+            }
+            catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
+            {
+                return HealthCheckResult.Degraded($"cannot read the blog's database: {e.Message}; the index stops following the blog", data: data);
+            }
+        }, cancellationToken);
 }

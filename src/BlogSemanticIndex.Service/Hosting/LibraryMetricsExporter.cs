@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using BlogSemanticIndex.Analytics;
 using BlogSemanticIndex.Indexing;
 using BlogSemanticIndex.Search;
 using Prometheus;
@@ -29,13 +30,18 @@ internal sealed class LibraryMetricsExporter : IDisposable
             SearchMetrics.ModeTag, SearchMetrics.OutcomeTag);
         var queryEmbedding = Metrics.CreateHistogram("bsi_query_embedding_seconds", "Time to embed a search query.",
             new HistogramConfiguration { Buckets = MetricsEndpoint.LatencyBuckets });
+        var searchLogDropped = Metrics.CreateCounter("bsi_search_log_dropped_total",
+            "Search log entries dropped: the queue was full or the index database refused the batch.");
+        var rankingCacheHits = Metrics.CreateCounter("bsi_search_ranking_cache_hits_total", "Searches whose ranking came from the ranking cache.");
         _exports = new Dictionary<Instrument, Export>
         {
+            [SearchLog.DroppedEntries] = (value, _) => searchLogDropped.Inc(value),
             [IndexingMetrics.EmbeddedChunks] = (value, _) => embeddedChunks.Inc(value),
             [IndexingMetrics.EmbeddingTime] = (value, _) => embeddingSeconds.Inc(value),
             [SearchMetrics.Searches] = (value, tags) =>
                 searches.WithLabels(TagValue(tags, SearchMetrics.ModeTag), TagValue(tags, SearchMetrics.OutcomeTag)).Inc(value),
             [SearchMetrics.QueryEmbeddingDuration] = (value, _) => queryEmbedding.Observe(value),
+            [SearchMetrics.RankingCacheHits] = (value, _) => rankingCacheHits.Inc(value),
         };
 
         _listener.InstrumentPublished = (instrument, listener) =>
@@ -52,7 +58,7 @@ internal sealed class LibraryMetricsExporter : IDisposable
 
     /// <summary>Whether the instrument belongs to a meter this exporter owns (so the MeterAdapter leaves it alone).</summary>
     public static bool IsLibraryInstrument(Instrument instrument) =>
-        instrument.Meter.Name is IndexingMetrics.MeterName or SearchMetrics.MeterName;
+        instrument.Meter.Name is IndexingMetrics.MeterName or SearchMetrics.MeterName or SearchLog.MeterName;
 
     private static string TagValue(ReadOnlySpan<KeyValuePair<string, object?>> tags, string key)
     {

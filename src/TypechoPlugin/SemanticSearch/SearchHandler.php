@@ -74,8 +74,9 @@ final class SearchHandler
     /**
      * @param string $keywords Typecho's filtered keywords (spaces removed, punctuation mangled); used for the fallback
      * @param object $archive Widget\Archive: request, parameter, getCurrentPage(), push(), setTotal()
+     * @param string $visitor the visitor's IP address for the service's per-visitor limit; '' for none
      */
-    public function handle(string $keywords, $archive): SearchOutcome
+    public function handle(string $keywords, $archive, string $visitor = ''): SearchOutcome
     {
         $this->keywords = $keywords;
         $query = self::rawQuery($archive, $keywords);
@@ -94,7 +95,7 @@ final class SearchHandler
             $reason = 'empty query';
         } else {
             try {
-                $result = $this->client->search($query, $page, $pageSize, $this->settings->mode);
+                $result = $this->client->search($query, $page, $pageSize, $this->settings->mode, $visitor);
                 $rows = $this->posts->visibleByCids($result->cids);
                 // The service only indexes visible posts, but a post may have been hidden since it was indexed.
                 $dropped = count($result->cids) - count($rows);

@@ -16,7 +16,7 @@ final class ServiceResult
     /** @var int[] post ids (Typecho cid) in the service's order */
     public $cids;
 
-    /** @var array<int, string> snippet HTML from the service by cid; only <mark> is meant as markup */
+    /** @var array<int, string> snippet HTML from the service by cid, checked by ServiceClient::safeSnippet() */
     public $snippets;
 
     public function __construct(int $total, array $cids, array $snippets)
@@ -67,24 +67,99 @@ final class ServiceClient
 
     /**
      * @param string $query the visitor's raw query, non-empty
+     * @param string $visitor the visitor's IP address, sent as X-Forwarded-For so the service limits each visitor
+     *                        (not the whole blog, whose requests all come from this server); '' sends none
      * @throws ServiceUnavailable with the reason, for the log
      */
-    public function search(string $query, int $page, int $pageSize, string $mode): ServiceResult
+    public function search(string $query, int $page, int $pageSize, string $mode, string $visitor = ''): ServiceResult
     {
-        if (!function_exists('curl_init')) {
-            throw new ServiceUnavailable('the PHP curl extension is not installed');
-        }
         $query = self::clean($query);
         if ($query === '') {
             throw new ServiceUnavailable('empty query');
         }
-
-        $headers = ['Accept: application/json'];
-        if ($this->apiKey !== '') {
-            $headers[] = 'X-Api-Key: ' . str_replace(["\r", "\n"], '', $this->apiKey);
+        $headers = [];
+        if (filter_var($visitor, FILTER_VALIDATE_IP) !== false) {
+            $headers[] = 'X-Forwarded-For: ' . $visitor;
         }
+        if ($this->apiKey !== '') {
+            $headers[] = 'X-Api-Key: ' . self::headerValue($this->apiKey);
+        }
+        return self::parse($this->get($this->searchUrl($query, $page, $pageSize, $mode), $headers));
+    }
+
+    /**
+     * GET an authenticated `/admin/...` resource (the owner's page): its decoded JSON.
+     *
+     * @throws ServiceUnavailable with the reason, shown to the owner
+     */
+    public function admin(string $pathAndQuery, string $token): array
+    {
+        if ($token === '') {
+            throw new ServiceUnavailable('no admin token in the plugin settings');
+        }
+        $json = json_decode($this->get($this->baseUrl . $pathAndQuery, ['Authorization: Bearer ' . self::headerValue($token)]), true, 64);
+        if (!is_array($json)) {
+            throw new ServiceUnavailable('invalid JSON from ' . $pathAndQuery . ': ' . json_last_error_msg());
+        }
+        return $json;
+    }
+
+    /**
+     * Tells the service's search log that the plugin answered a search itself (`POST /admin/analytics/fallback`), so
+     * the owner's page counts fallbacks. Best effort within this client's time limit: errors are ignored.
+     */
+    public function reportFallback(string $token, string $query, string $mode, string $reason, int $total, string $visitor = ''): void
+    {
+        if ($token === '' || !function_exists('curl_init')) {
+            return;
+        }
+        $curl = curl_init($this->baseUrl . '/admin/analytics/fallback');
         $ms = max(1, (int) round($this->timeout * 1000));
-        $curl = curl_init($this->searchUrl($query, $page, $pageSize, $mode));
+        curl_setopt_array($curl, [
+            CURLOPT_RETURNTRANSFER => true,
+            CURLOPT_POST => true,
+            CURLOPT_POSTFIELDS => json_encode(['query' => self::clean($query), 'mode' => $mode, 'reason' => mb_substr($reason, 0, 200), 'total' => $total],
+                JSON_UNESCAPED_UNICODE | JSON_INVALID_UTF8_SUBSTITUTE),
+            // The visitor's address too, so the service's /admin limit counts each visitor, not the whole blog.
+            CURLOPT_HTTPHEADER => array_merge(['Content-Type: application/json', 'Authorization: Bearer ' . self::headerValue($token)],
+                filter_var($visitor, FILTER_VALIDATE_IP) !== false ? ['X-Forwarded-For: ' . $visitor] : []),
+            CURLOPT_CONNECTTIMEOUT_MS => $ms,
+            CURLOPT_TIMEOUT_MS => $ms,
+            CURLOPT_NOSIGNAL => true,
+        ]);
+        curl_exec($curl);
+        curl_close($curl);
+    }
+
+    /**
+     * The service's `/healthz` (no credentials): for the settings page's connection check.
+     *
+     * @throws ServiceUnavailable with the reason
+     */
+    public function health(): array
+    {
+        $json = json_decode($this->get($this->baseUrl . '/healthz', [], [200, 503]), true, 64);
+        if (!is_array($json)) {
+            throw new ServiceUnavailable('/healthz did not answer JSON: ' . json_last_error_msg());
+        }
+        return $json;
+    }
+
+    /**
+     * One GET within the time limit.
+     *
+     * @param string[] $headers
+     * @param int[] $accepted statuses whose body is returned
+     * @throws ServiceUnavailable
+     */
+    private function get(string $url, array $headers, array $accepted = [200]): string
+    {
+        if (!function_exists('curl_init')) {
+            throw new ServiceUnavailable('the PHP curl extension is not installed');
+        }
+        $headers[] = 'Accept: application/json';
+        $ms = max(1, (int) round($this->timeout * 1000));
+        $curl = curl_init($url);
         curl_setopt_array($curl, [
             CURLOPT_RETURNTRANSFER => true,
             CURLOPT_FOLLOWLOCATION => false,
@@ -93,7 +168,7 @@ final class ServiceClient
             CURLOPT_TIMEOUT_MS => $ms,
             // Without this, libcurl's resolver ignores sub-second timeouts on some builds.
             CURLOPT_NOSIGNAL => true,
-            CURLOPT_USERAGENT => 'Typecho-SemanticSearch/1.0',
+            CURLOPT_USERAGENT => 'Typecho-SemanticSearch/1.1',
         ]);
         $body = curl_exec($curl);
         $error = curl_error($curl);
@@ -103,11 +178,29 @@ final class ServiceClient
         if ($body === false) {
             throw new ServiceUnavailable('request failed: ' . $error);
         }
-        if ($status !== 200) {
+        if (!in_array($status, $accepted, true)) {
             throw new ServiceUnavailable("HTTP {$status}: " . mb_substr((string) $body, 0, 200));
         }
+        return (string) $body;
+    }
 
-        return self::parse((string) $body);
+    private static function headerValue(string $value): string
+    {
+        return str_replace(["\r", "\n"], '', $value);
+    }
+
+    /**
+     * The service's snippet if it keeps the contract — escaped text with `<mark>`…`</mark>` as its only markup — so it
+     * can be printed unchanged; null otherwise (the caller shows the post's own content instead).
+     */
+    public static function safeSnippet(string $snippet): ?string
+    {
+        $withoutMarks = str_replace(['<mark>', '</mark>'], '', $snippet);
+        // No other tag, no stray '>' or '"' a browser could read as markup, and entities only in the forms escaping makes.
+        if (preg_match('/[<>"]/', $withoutMarks) || preg_match('/&(?!(?:amp|lt|gt|quot|#0?39|#x27|apos);)/', $withoutMarks)) {
+            return null;
+        }
+        return $snippet;
     }
 
     /**

@@ -14,6 +14,13 @@ final class Settings
     public const DEFAULT_TIMEOUT = 1.5;
     public const MIN_TIMEOUT = 0.1;
     public const MAX_TIMEOUT = 10.0;
+    /** The service's own default address (`bsi serve` listens on 127.0.0.1:5280). */
+    public const DEFAULT_SERVICE_URL = 'http://127.0.0.1:5280';
+    /**
+     * 'remote': the address that connected to PHP (REMOTE_ADDR), which no visitor can forge;
+     * 'typecho': Typecho's client IP (X-Forwarded-For first), right only behind a reverse proxy that sets it.
+     */
+    public const VISITOR_ADDRESS_SOURCES = ['remote', 'typecho'];
 
     /** @var string base URL of the BlogSemanticIndex service, without a trailing slash; '' when not configured */
     public $serviceUrl;
@@ -27,13 +34,25 @@ final class Settings
     /** @var string one of MODES */
     public $mode;
 
+    /** @var bool show the service's highlighted snippet in place of a post's content on search pages */
+    public $showSnippets;
+
+    /** @var string one of VISITOR_ADDRESS_SOURCES: where the visitor's address sent to the service comes from */
+    public $visitorAddress;
+
     /** @var string[] one message per unusable setting */
     private $problems = [];
 
-    public function __construct(string $serviceUrl, string $apiKey = '', $timeout = self::DEFAULT_TIMEOUT, string $mode = 'hybrid')
-    {
+    public function __construct(
+        string $serviceUrl,
+        string $apiKey = '',
+        $timeout = self::DEFAULT_TIMEOUT,
+        string $mode = 'hybrid',
+        bool $showSnippets = true,
+        string $visitorAddress = 'remote'
+    ) {
         $serviceUrl = trim($serviceUrl);
-        if ($serviceUrl !== '' && !preg_match('#^https?://[^/\s]+#i', $serviceUrl)) {
+        if ($serviceUrl !== '' && !self::isServiceUrl($serviceUrl)) {
             $this->problems[] = "serviceUrl '{$serviceUrl}' is not an http:// or https:// URL";
             $serviceUrl = '';
         } elseif ($serviceUrl === '') {
@@ -42,8 +61,8 @@ final class Settings
         $this->serviceUrl = rtrim($serviceUrl, '/');
         $this->apiKey = trim($apiKey);
 
-        $seconds = is_numeric($timeout) ? (float) $timeout : self::DEFAULT_TIMEOUT;
-        if (!is_numeric($timeout) || $seconds < self::MIN_TIMEOUT || $seconds > self::MAX_TIMEOUT) {
+        $seconds = (float) $timeout;
+        if (!self::isTimeout($timeout)) {
             $this->problems[] = sprintf(
                 "timeout '%s' is not a number of seconds between %.1f and %.1f; using %.1f",
                 (string) $timeout,
@@ -61,6 +80,31 @@ final class Settings
             $mode = 'hybrid';
         }
         $this->mode = $mode;
+        $this->showSnippets = $showSnippets;
+
+        if (!in_array($visitorAddress, self::VISITOR_ADDRESS_SOURCES, true)) {
+            $this->problems[] = "visitorAddress '{$visitorAddress}' is not one of " . implode(', ', self::VISITOR_ADDRESS_SOURCES) . '; using remote';
+            $visitorAddress = 'remote';
+        }
+        $this->visitorAddress = $visitorAddress;
+    }
+
+    /** An http(s) URL with a host and nothing after the path: what the settings page accepts as the service URL. */
+    public static function isServiceUrl(string $url): bool
+    {
+        $url = trim($url);
+        $parts = parse_url($url);
+        return is_array($parts)
+            && in_array(strtolower($parts['scheme'] ?? ''), ['http', 'https'], true)
+            && ($parts['host'] ?? '') !== ''
+            && !isset($parts['query']) && !isset($parts['fragment'])
+            && !preg_match('/\s/', $url);
+    }
+
+    /** A timeout the settings page accepts: a number of seconds within [MIN_TIMEOUT, MAX_TIMEOUT]. */
+    public static function isTimeout($value): bool
+    {
+        return is_numeric($value) && (float) $value >= self::MIN_TIMEOUT && (float) $value <= self::MAX_TIMEOUT;
     }
 
     /**
@@ -85,7 +129,9 @@ final class Settings
             (string) $value('serviceUrl', ''),
             (string) $value('apiKey', ''),
             $value('timeout', self::DEFAULT_TIMEOUT),
-            (string) $value('mode', 'hybrid')
+            (string) $value('mode', 'hybrid'),
+            (string) $value('showSnippets', '1') !== '0',
+            (string) $value('visitorAddress', 'remote')
         );
     }
 

@@ -32,7 +32,7 @@ final class FixtureBlog
         9 => ['BM25 parameters k1 and b explained', 'bm25', 32,
             'Term frequency saturation (k1) and document length normalisation (b) in keyword search ranking.'],
         10 => ['Escaping output in PHP templates', 'php-escaping', 31,
-            'Use htmlspecialchars on everything a visitor typed, for example a search query containing <script>.'],
+            'Comparisons such as 1 < 2 && 3 > 2 stay text. Use htmlspecialchars on everything a visitor typed, for example a search query containing <script>.'],
         11 => ['Sentence embeddings with MiniLM', 'minilm', 30,
             'Mean pooling over token vectors turns a sentence into one embedding for semantic search.'],
         12 => ['Cycling the coast road in spring', 'coast-cycling', 29,

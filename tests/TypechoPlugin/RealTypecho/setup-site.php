@@ -1,19 +1,21 @@
 <?php
 /**
- * Prepares an installed Typecho (SQLite) for the end-to-end check: replaces its posts with the fixture blog's and,
- * unless told not to, enables and configures the SemanticSearch plugin the way Widget\Plugins\Edit::activate does.
+ * Loads the fixture blog (tests/TypechoPlugin/Fixture/blog.php) into a freshly installed real Typecho through
+ * Typecho's own database layer (SQLite or MySQL alike), adds a contributor account, and sets three posts a page so
+ * that the small fixture has several result pages. The plugin is NOT enabled here: the tests do that through
+ * Typecho's admin pages.
  *
- * Usage: php setup-site.php <typecho root> <fixture db> <service url> <timeout> [noplugin]
+ * Usage: php setup-site.php <typecho root> <contributor password>
  */
-[, $root, $fixture, $serviceUrl, $timeout] = $argv;
-$withPlugin = ($argv[5] ?? '') !== 'noplugin';
+[, $root, $contributorPassword] = $argv;
 $_SERVER['HTTP_HOST'] = '127.0.0.1';
 chdir($root);
 require $root . '/config.inc.php';
-// Widget\Init defines this alias in a real request; the CLI does not run Init.
-class_alias('Typecho\Plugin\PluginInterface', 'Typecho_Plugin_Interface');
+require __DIR__ . '/../Fixture/blog.php';
 
 $db = \Typecho\Db::get();
+$fixture = sys_get_temp_dir() . '/bsi-fixture-' . getmypid() . '.db';
+FixtureBlog::create($fixture);
 $pdo = new PDO('sqlite:' . $fixture);
 $db->query($db->delete('table.contents'));
 $db->query($db->delete('table.relationships'));
@@ -21,19 +23,12 @@ foreach ($pdo->query('SELECT * FROM typecho_contents')->fetchAll(PDO::FETCH_ASSO
     $db->query($db->insert('table.contents')->rows($row));
     $db->query($db->insert('table.relationships')->rows(['cid' => $row['cid'], 'mid' => 1]));
 }
-// Three posts a page, so the small fixture has several pages.
+unlink($fixture);
 $db->query($db->update('table.options')->rows(['value' => 3])->where('name = ?', 'pageSize'));
 
-if ($withPlugin) {
-    $options = \Widget\Options::alloc();
-    \Typecho\Plugin::init(['activated' => [], 'handles' => []]);
-    [$file, $class] = \Typecho\Plugin::portal('SemanticSearch', $options->pluginDir);
-    require_once $file;
-    call_user_func([$class, 'activate']);
-    \Typecho\Plugin::activate('SemanticSearch');
-    $db->query($db->update('table.options')->rows(['value' => serialize(\Typecho\Plugin::export())])->where('name = ?', 'plugins'));
-    $db->query($db->delete('table.options')->where('name = ?', 'plugin:SemanticSearch'));
-    $db->query($db->insert('table.options')->rows(['name' => 'plugin:SemanticSearch', 'user' => 0,
-        'value' => serialize(['serviceUrl' => $serviceUrl, 'apiKey' => '', 'timeout' => $timeout, 'mode' => 'hybrid'])]));
-}
+$hasher = new \Utils\PasswordHash(8, true);
+$db->query($db->insert('table.users')->rows([
+    'name' => 'contributor', 'mail' => 'contributor@example.com', 'screenName' => 'contributor',
+    'password' => $hasher->hashPassword($contributorPassword), 'created' => time(), 'group' => 'contributor',
+]));
 echo "prepared {$root}\n";

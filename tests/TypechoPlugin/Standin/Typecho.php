@@ -372,8 +372,33 @@ namespace Typecho\Widget\Helper\Form\Element {
     {
     }
 
+    class Password extends \Typecho\Widget\Helper\Form\Element
+    {
+    }
+
     class Radio extends \Typecho\Widget\Helper\Form\Element
     {
+    }
+}
+
+namespace Utils {
+    /** Typecho's admin-menu helper: the stand-in records the panels the plugin adds. */
+    class Helper
+    {
+        /** @var array<string, string> file => title */
+        public static $panels = [];
+
+        public static function addPanel(int $index, string $fileName, string $title, string $subTitle, string $level): int
+        {
+            self::$panels[$fileName] = $title;
+            return 0;
+        }
+
+        public static function removePanel(int $index, string $fileName): int
+        {
+            unset(self::$panels[$fileName]);
+            return 0;
+        }
     }
 }
 

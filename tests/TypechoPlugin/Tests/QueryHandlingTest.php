@@ -1,6 +1,7 @@
 <?php
 
 use TypechoPlugin\SemanticSearch\Plugin;
+use TypechoPlugin\SemanticSearch\ServiceClient;
 
 /** What the plugin sends (always checked against the development stand-in, which records each request). */
 final class QueryHandlingTest extends PluginTestCase
@@ -67,13 +68,23 @@ final class QueryHandlingTest extends PluginTestCase
         $this->assertStringNotContainsString('<', Plugin::query());
     }
 
-    public function testSnippetKeepsOnlyTheMarkHighlights(): void
+    public function testASnippetWithAnyTagButMarkIsNotShown(): void
     {
         $archive = $this->search('semantic search', ['serviceUrl' => TestEnv::devServer('evilsnippet')]);
-        $cid = $archive->pushedCids()[0];
-        $snippet = Plugin::snippet($cid);
-        $this->assertSame('&lt;script&gt;alert(1)&lt;/script&gt;before <mark>match</mark> &lt;b onmouseover=&quot;x()&quot;&gt;after&lt;/b&gt;', $snippet);
+        $this->assertSame('', Plugin::snippet($archive->pushedCids()[0]), 'the theme shows its own excerpt instead');
         $this->assertSame('', Plugin::snippet(999999));
+    }
+
+    public function testTheServicesSafeSnippetPassesThroughUnchanged(): void
+    {
+        // The contract (README, HTTP API): escaped text with <mark> highlights, printed as sent — escaping it again
+        // would show '&lt;' and '&amp;amp;' to visitors.
+        foreach (['a &lt;b&gt; <mark>c</mark> &amp; d &quot;e&quot; &#39;f&#39;', '…<mark>新词</mark>发现…', 'plain'] as $safe) {
+            $this->assertSame($safe, ServiceClient::safeSnippet($safe));
+        }
+        foreach (['<b>x</b>', '<mark onclick="x()">y</mark>', 'a > b', 'a & b', '"q"', '&#x3C;script&#x3E;', '<img src=x>'] as $unsafe) {
+            $this->assertNull(ServiceClient::safeSnippet($unsafe), $unsafe);
+        }
     }
 
     public function testSnippetIsEmptyAfterAFallback(): void

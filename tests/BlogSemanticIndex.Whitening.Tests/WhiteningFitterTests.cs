@@ -1,10 +1,8 @@
-using System.Diagnostics;
 using MathNet.Numerics.LinearAlgebra;
-using Xunit.Abstractions;
 
 namespace BlogSemanticIndex.Whitening.Tests;
 
-public sealed class WhiteningFitterTests(ITestOutputHelper output)
+public sealed class WhiteningFitterTests
 {
     private static readonly double[] SpreadVariances = Enumerable.Range(0, 16).Select(i => 10.0 / (1 + i)).ToArray();
 
@@ -208,9 +206,9 @@ public sealed class WhiteningFitterTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Fits_ten_thousand_minilm_sized_vectors_in_seconds()
+    public void Fits_ten_thousand_minilm_sized_vectors_into_unit_vectors_of_k_dimensions()
     {
-        // MiniLM-like: 384 dimensions, unit vectors, a decaying spectrum.
+        // MiniLM-like: 384 dimensions, unit vectors, a decaying spectrum — the size a first fit meets on a real blog.
         var variances = Enumerable.Range(0, 384).Select(i => 1.0 / (1 + i)).ToArray();
         var data = new SyntheticGaussian(11, variances, meanOffset: 0.05).Sample(10_000);
         foreach (var x in data)
@@ -222,28 +220,17 @@ public sealed class WhiteningFitterTests(ITestOutputHelper output)
             }
         }
 
-        // Warm the JIT up (tiered compilation) so the timings are of optimised code.
-        WhiteningFitter.Fit(data.Take(600), new WhiteningParameters(0, 0, 256)).TransformBatch(data.Take(600).ToList());
-
-        var clock = Stopwatch.StartNew();
         var accumulator = new CovarianceAccumulator(384);
         data.ForEach(x => accumulator.Add(x));
-        var accumulateSeconds = clock.Elapsed.TotalSeconds;
-        var model = WhiteningFitter.Fit(accumulator, new WhiteningParameters(0, 0, 256), started: clock);
-        var eigenSeconds = clock.Elapsed.TotalSeconds - accumulateSeconds;
-        clock.Restart();
+        var model = WhiteningFitter.Fit(accumulator, new WhiteningParameters(0, 0, 256));
         var reduced = model.TransformBatch(data);
-        var batchSeconds = clock.Elapsed.TotalSeconds;
-        clock.Restart();
-        for (var i = 0; i < 1000; i++)
-        {
-            model.Transform(data[i]);
-        }
-        var perQueryMicroseconds = clock.Elapsed.TotalMilliseconds;
 
-        output.WriteLine($"fit 10000×384 → 256: {model.FitSeconds:F3} s (covariance {accumulateSeconds:F3} s, eigendecomposition {eigenSeconds:F3} s); batch transform: {batchSeconds:F3} s; single transform: {perQueryMicroseconds:F1} µs; kept variance {model.ExplainedVariance:P1}");
-        Assert.True(model.FitSeconds < 30, $"fit took {model.FitSeconds} s");
         Assert.Equal(10_000, reduced.Length);
+        Assert.All(reduced, r => Assert.Equal(256, r.Length));
+        AssertFiniteUnit(reduced[0]);
+        AssertFiniteUnit(reduced[^1]);
+        // The batch path and the single-query path are the same transform.
+        Assert.All(Enumerable.Range(0, 256), j => Assert.Equal(reduced[42][j], model.Transform(data[42])[j], 1e-5));
     }
 
     private static void AssertFiniteUnit(float[] vector)

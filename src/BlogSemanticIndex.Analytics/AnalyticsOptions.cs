@@ -1,9 +1,13 @@
+using BlogSemanticIndex.Settings;
+
 namespace BlogSemanticIndex.Analytics;
 
 /// <summary>The search log's settings (configuration section <c>Analytics</c>).</summary>
-public sealed class AnalyticsOptions
+public sealed class AnalyticsOptions : IValidatedSection<AnalyticsOptions>
 {
     public const string SectionName = "Analytics";
+
+    static string IValidatedSection<AnalyticsOptions>.SectionName => SectionName;
 
     /// <summary>Days a logged search is kept; 0 logs nothing and empties the log.</summary>
     public int RetentionDays { get; set; } = 90;

@@ -1,9 +1,13 @@
+using BlogSemanticIndex.Settings;
+
 namespace BlogSemanticIndex.Embedding;
 
 /// <summary>Which model encodes text, where and how (configuration section <c>Encoder</c>).</summary>
-public sealed class EncoderOptions
+public sealed class EncoderOptions : IValidatedSection<EncoderOptions>
 {
     public const string SectionName = "Encoder";
+
+    static string IValidatedSection<EncoderOptions>.SectionName => SectionName;
     public static readonly string DefaultModel = Builtin.BuiltinModel.MiniLm.ModelId;
 
     public static readonly IReadOnlyList<string> AllowedDevices = ["auto", "cpu", "cuda", "cuda:N"];

@@ -1,11 +1,14 @@
 using Quartz;
+using BlogSemanticIndex.Settings;
 
 namespace BlogSemanticIndex.Indexing;
 
 /// <summary>How and when the indexer polls the blog (configuration section <c>Indexer</c>).</summary>
-public sealed class IndexerOptions
+public sealed class IndexerOptions : IValidatedSection<IndexerOptions>
 {
     public const string SectionName = "Indexer";
+
+    static string IValidatedSection<IndexerOptions>.SectionName => SectionName;
 
     /// <summary>Time between polls when <see cref="Cron"/> is empty. Default 30 s; 1 s to 1 day.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(30);

@@ -1,3 +1,4 @@
+using BlogSemanticIndex.Settings;
 using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.Sources;
 using BlogSemanticIndex.Storage;
@@ -102,12 +103,12 @@ public static class IndexingServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
 
-        AddValidated<IndexerOptions>(services, configuration, IndexerOptions.SectionName, o => o.Validate());
-        AddValidated<BlogSourceOptions>(services, configuration, BlogSourceOptions.SectionName, o => o.Validate());
-        AddValidated<ChunkerOptions>(services, configuration, ChunkerOptions.SectionName, o => o.Validate());
-        AddValidated<TextExtractionOptions>(services, configuration, TextExtractionOptions.SectionName, o => o.Validate());
-        AddValidated<EncoderOptions>(services, configuration, EncoderOptions.SectionName, o => o.Validate());
-        AddValidated<WhiteningOptions>(services, configuration, WhiteningOptions.SectionName, o => o.Validate());
+        services.AddValidatedSection<IndexerOptions>(configuration);
+        services.AddValidatedSection<BlogSourceOptions>(configuration);
+        services.AddValidatedSection<ChunkerOptions>(configuration);
+        services.AddValidatedSection<TextExtractionOptions>(configuration);
+        services.AddValidatedSection<EncoderOptions>(configuration);
+        services.AddValidatedSection<WhiteningOptions>(configuration);
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(_ => IndexDataSource.Create(
@@ -141,23 +142,5 @@ public static class IndexingServiceCollectionExtensions
                 sp.GetRequiredService<TimeProvider>());
         });
         return services;
-    }
-
-    private static void AddValidated<T>(IServiceCollection services, IConfiguration configuration, string section, Func<T, IReadOnlyList<string>> validate)
-        where T : class
-    {
-        services.AddOptions<T>().Bind(configuration.GetSection(section)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<T>>(new ListValidator<T>(validate)));
-    }
-
-    /// <summary>Turns an options class's own list of problems (each naming its setting) into options validation.</summary>
-    private sealed class ListValidator<T>(Func<T, IReadOnlyList<string>> validate) : IValidateOptions<T>
-        where T : class
-    {
-        public ValidateOptionsResult Validate(string? name, T options)
-        {
-            var errors = validate(options);
-            return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
-        }
     }
 }

@@ -1,11 +1,13 @@
-using Microsoft.Extensions.Options;
+using BlogSemanticIndex.Settings;
 
 namespace BlogSemanticIndex.Search;
 
 /// <summary>Search ranking and the HTTP edge (configuration section <c>Search</c>).</summary>
-public sealed class SearchOptions
+public sealed class SearchOptions : IValidatedSection<SearchOptions>
 {
     public const string SectionName = "Search";
+
+    static string IValidatedSection<SearchOptions>.SectionName => SectionName;
 
     /// <summary>Longest accepted query, in UTF-16 characters.</summary>
     public const int MaxQueryLength = 512;
@@ -150,13 +152,6 @@ public sealed class SearchOptions
         }
         return errors;
     }
-}
-
-/// <summary>Fails the host's start with every invalid <see cref="SearchOptions"/> setting named.</summary>
-internal sealed class SearchOptionsValidator : IValidateOptions<SearchOptions>
-{
-    public ValidateOptionsResult Validate(string? name, SearchOptions options) =>
-        options.Validate() is { Count: > 0 } errors ? ValidateOptionsResult.Fail(errors) : ValidateOptionsResult.Success;
 }
 
 /// <summary>Which legs rank a search.</summary>

@@ -1,3 +1,4 @@
+using BlogSemanticIndex.Settings;
 using BlogSemanticIndex.Storage;
 using System.Threading.RateLimiting;
 using BlogSemanticIndex.Search;
@@ -27,8 +28,7 @@ public static class SearchServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddSearch(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<SearchOptions>().Bind(configuration.GetSection(SearchOptions.SectionName)).ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<SearchOptions>, SearchOptionsValidator>());
+        services.AddValidatedSection<SearchOptions>(configuration);
         services.TryAddSingleton<IQueryEmbedder>(sp => new SentenceEncoderQueryEmbedder(sp.GetRequiredService<SentenceEncoder>()));
         services.TryAddSingleton(sp => new WhiteningStore(sp.GetRequiredService<NpgsqlDataSource>(),
             configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>()));

@@ -1,12 +1,15 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
+using BlogSemanticIndex.Settings;
 
 namespace BlogSemanticIndex.Sources;
 
 /// <summary>Which Typecho blog to index and how to reach it (configuration section <c>Blog</c>).</summary>
-public sealed partial class BlogSourceOptions
+public sealed partial class BlogSourceOptions : IValidatedSection<BlogSourceOptions>
 {
     public const string SectionName = "Blog";
+
+    static string IValidatedSection<BlogSourceOptions>.SectionName => SectionName;
 
     /// <summary>Values <see cref="Provider"/> accepts (case-insensitive); empty means inferred from the connection string.</summary>
     public static readonly IReadOnlyList<string> ProviderNames = ["mysql", "mariadb", "postgres", "postgresql", "sqlite"];

@@ -1,9 +1,13 @@
+using BlogSemanticIndex.Settings;
+
 namespace BlogSemanticIndex.Text;
 
 /// <summary>How posts are cut into chunks (configuration section <c>Chunking</c>).</summary>
-public sealed class ChunkerOptions
+public sealed class ChunkerOptions : IValidatedSection<ChunkerOptions>
 {
     public const string SectionName = "Chunking";
+
+    static string IValidatedSection<ChunkerOptions>.SectionName => SectionName;
 
     /// <summary>Most tokens per chunk, not counting special tokens: the encoder's maximum sequence length minus 2 ([CLS], [SEP]).</summary>
     public int MaxTokens { get; set; } = 254;

@@ -1,9 +1,13 @@
+using BlogSemanticIndex.Settings;
+
 namespace BlogSemanticIndex.Text;
 
 /// <summary>Limits for turning post bodies into text (configuration section <c>Text</c>).</summary>
-public sealed class TextExtractionOptions
+public sealed class TextExtractionOptions : IValidatedSection<TextExtractionOptions>
 {
     public const string SectionName = "Text";
+
+    static string IValidatedSection<TextExtractionOptions>.SectionName => SectionName;
 
     /// <summary>
     /// Raw bodies longer than this many characters are cut before parsing, so one pathological post cannot stall the

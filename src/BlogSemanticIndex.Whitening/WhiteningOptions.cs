@@ -1,3 +1,5 @@
+using BlogSemanticIndex.Settings;
+
 namespace BlogSemanticIndex.Whitening;
 
 /// <summary>
@@ -12,9 +14,11 @@ namespace BlogSemanticIndex.Whitening;
 /// share. γ = 0 is also the most robust fit on a small blog: a rotation needs no ε and cannot amplify
 /// noise in directions the posts barely vary in.
 /// </remarks>
-public sealed class WhiteningOptions
+public sealed class WhiteningOptions : IValidatedSection<WhiteningOptions>
 {
     public const string SectionName = "Whitening";
+
+    static string IValidatedSection<WhiteningOptions>.SectionName => SectionName;
 
     /// <summary>Whether the indexer keeps reduced vectors and the search uses the active whitening version.</summary>
     public bool Enabled { get; set; } = true;

@@ -47,7 +47,8 @@ internal sealed class BsiProcess : IDisposable
     public static async Task<(int ExitCode, string Output)> RunAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         using var process = Start(environment, args);
-        var exitCode = await process.WaitForExitAsync(TimeSpan.FromSeconds(60));
+        // A safety net against a hung command, not a speed check: a loaded 2-core CI machine runs an eval for over a minute.
+        var exitCode = await process.WaitForExitAsync(TimeSpan.FromMinutes(4));
         return (exitCode, process.Output);
     }
 

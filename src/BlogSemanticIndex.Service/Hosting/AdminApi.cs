@@ -5,13 +5,16 @@ using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Quartz;
+using BlogSemanticIndex.Settings;
 
 namespace BlogSemanticIndex.Service.Hosting;
 
 /// <summary>Settings of the admin HTTP API (section <c>Admin</c>).</summary>
-public sealed class AdminOptions
+public sealed class AdminOptions : IValidatedSection<AdminOptions>
 {
     public const string SectionName = "Admin";
+
+    static string IValidatedSection<AdminOptions>.SectionName => SectionName;
 
     /// <summary>Shortest accepted token: 32 characters leave no room for guessing (<c>bsi admin token</c> prints 43).</summary>
     public const int MinTokenLength = 32;

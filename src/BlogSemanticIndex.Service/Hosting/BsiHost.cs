@@ -55,14 +55,7 @@ public static class BsiHost
             }
         }
         builder.Services.AddSearch(configuration);
-        try
-        {
-            builder.Services.AddSearchAnalytics(configuration);
-        }
-        catch (ArgumentException e)
-        {
-            throw new Cli.OptionsValidationFailure(e.Message);
-        }
+        builder.Services.AddSearchAnalytics(configuration);
         builder.Services.AddTrustedProxies(configuration);
         var admin = configuration.GetAdminOptions();
         builder.Services.AddSingleton(admin);

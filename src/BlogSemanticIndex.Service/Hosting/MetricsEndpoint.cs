@@ -1,18 +1,24 @@
 using Prometheus;
 using Prometheus.HttpMetrics;
+using BlogSemanticIndex.Settings;
 
 namespace BlogSemanticIndex.Service.Hosting;
 
 /// <summary>Settings of the Prometheus endpoint (section <c>Metrics</c>).</summary>
-public sealed class MetricsOptions
+public sealed class MetricsOptions : IValidatedSection<MetricsOptions>
 {
     public const string SectionName = "Metrics";
+
+    static string IValidatedSection<MetricsOptions>.SectionName => SectionName;
 
     /// <summary>Serve <c>GET /metrics</c> and measure HTTP requests; false turns both off.</summary>
     public bool Enabled { get; set; } = true;
 
     /// <summary>The bearer token <c>/metrics</c> requires; empty leaves it open.</summary>
     public string Token { get; set; } = "";
+
+    /// <summary>Nothing here can be out of range: a false flag and any token (even a short one) are valid.</summary>
+    public IReadOnlyList<string> Validate() => [];
 }
 
 /// <summary><c>GET /metrics</c> in Prometheus text format: HTTP latency per route, the index's state, embedding and search counters.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using BlogSemanticIndex.Search.Keyword;
 using BlogSemanticIndex.Service.Hosting;
@@ -40,6 +41,17 @@ internal static class ServeCommand
             if (rebuilt > 0)
             {
                 Log.Information("Built keyword statistics of {Posts} posts", rebuilt);
+            }
+            // The host's own handler stops on the first signal but is gone once the host is disposed; a second SIGTERM or
+            // Ctrl+C (a terminal under `dotnet run`, `kill` of a process group) arriving meanwhile would kill the process
+            // mid-shutdown with exit code 143. These keep every signal meaning "stop gracefully" until serve returns.
+            var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
+            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopGracefully);
+            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGracefully);
+            void StopGracefully(PosixSignalContext context)
+            {
+                context.Cancel = true;
+                lifetime.StopApplication();
             }
             try
             {

@@ -88,4 +88,61 @@ public sealed class SafeTensorsTests
             File.Delete(path);
         }
     }
+
+    /// <summary>
+    /// Why the checkpoint code keeps its own safetensors reader and writer instead of TorchSharp.PyBridge's
+    /// (<c>Safetensors.LoadStateDict</c>/<c>SaveStateDict</c>), which the product uses for PyTorch pickles. PyBridge writes no
+    /// <c>__metadata__</c>, and Hugging Face transformers refuses a safetensors file whose metadata lacks
+    /// <c>"format": "pt"</c>, so a fine-tuned or imported model written through it would not load in Python; and its reader
+    /// does not check a tensor's offsets against its shape and dtype, so a truncated or hostile file is not refused by name.
+    /// If a PyBridge release does both, this test fails and the hand-written code should go.
+    /// </summary>
+    [Fact]
+    public void PyBridge_cannot_write_the_metadata_transformers_requires_nor_refuse_inconsistent_offsets()
+    {
+        var folder = TinyBert.TempFolder("pybridge");
+        Directory.CreateDirectory(folder);
+        using var scope = NewDisposeScope();
+        try
+        {
+            var written = Path.Combine(folder, "pybridge.safetensors");
+            using (var stream = File.Create(written))
+            {
+                TorchSharp.PyBridge.Safetensors.SaveStateDict(stream, new Dictionary<string, Tensor> { ["w"] = ones(2, 2) });
+            }
+            var bytes = File.ReadAllBytes(written);
+            var header = Encoding.UTF8.GetString(bytes, 8, (int)BitConverter.ToUInt64(bytes, 0));
+            var pyBridgeWritesMetadata = header.Contains("__metadata__", StringComparison.Ordinal);
+
+            var ours = Path.Combine(folder, "ours.safetensors");
+            SafeTensors.Save(ours, new Dictionary<string, Tensor> { ["w"] = ones(2, 2) }, new Dictionary<string, string> { ["format"] = "pt" });
+            var oursBytes = File.ReadAllBytes(ours);
+            Assert.Contains("\"__metadata__\":{\"format\":\"pt\"}", Encoding.UTF8.GetString(oursBytes, 8, (int)BitConverter.ToUInt64(oursBytes, 0)));
+
+            var corrupt = Path.Combine(folder, "corrupt.safetensors");
+            var corruptHeader = Encoding.UTF8.GetBytes("""{"w":{"dtype":"F32","shape":[2,2],"data_offsets":[0,12]}}""");
+            File.WriteAllBytes(corrupt, BitConverter.GetBytes((ulong)corruptHeader.Length).Concat(corruptHeader).Concat(new byte[16]).ToArray());
+            bool pyBridgeRefusesCorrupt;
+            try
+            {
+                TorchSharp.PyBridge.Safetensors.LoadStateDict(corrupt);
+                pyBridgeRefusesCorrupt = false;
+            }
+            catch (Exception e) when (e.Message.Contains("'w'", StringComparison.Ordinal))
+            {
+                pyBridgeRefusesCorrupt = true;
+            }
+            catch (Exception)
+            {
+                pyBridgeRefusesCorrupt = false; // refused, but without saying which tensor is wrong
+            }
+
+            Assert.False(pyBridgeWritesMetadata && pyBridgeRefusesCorrupt,
+                "TorchSharp.PyBridge now writes metadata and refuses inconsistent offsets by name: replace Checkpoints/SafeTensors.cs with it");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

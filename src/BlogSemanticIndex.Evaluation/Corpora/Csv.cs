@@ -1,65 +1,23 @@
-using System.Text;
+using nietras.SeparatedValues;
 
 namespace BlogSemanticIndex.Evaluation.Corpora;
 
-/// <summary>RFC 4180 CSV: quoted fields may hold commas, doubled quotes and newlines; CRLF or LF rows.</summary>
+/// <summary>The public data sets' CSV files (RFC 4180: quoted fields may hold commas, doubled quotes and newlines), as rows of fields.</summary>
 public static class Csv
 {
     public static List<List<string>> Read(string path)
     {
-        var text = File.ReadAllText(path);
+        // No header (the STS-B files have none; callers skip SciFact's); rows may differ in width.
+        using var reader = Sep.New(',').Reader(o => o with { HasHeader = false, Unescape = true, DisableColCountCheck = true }).FromFile(path);
         var rows = new List<List<string>>();
-        var row = new List<string>();
-        var field = new StringBuilder();
-        var quoted = false;
-        for (var i = 0; i < text.Length; i++)
+        foreach (var row in reader)
         {
-            var c = text[i];
-            if (quoted)
+            var fields = new List<string>(row.ColCount);
+            for (var i = 0; i < row.ColCount; i++)
             {
-                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"')
-                {
-                    field.Append('"');
-                    i++;
-                }
-                else if (c == '"')
-                {
-                    quoted = false;
-                }
-                else
-                {
-                    field.Append(c);
-                }
+                fields.Add(row[i].ToString());
             }
-            else if (c == '"')
-            {
-                quoted = true;
-            }
-            else if (c == ',')
-            {
-                row.Add(field.ToString());
-                field.Clear();
-            }
-            else if (c is '\n' or '\r')
-            {
-                if (c == '\r' && i + 1 < text.Length && text[i + 1] == '\n')
-                {
-                    i++;
-                }
-                row.Add(field.ToString());
-                field.Clear();
-                rows.Add(row);
-                row = [];
-            }
-            else
-            {
-                field.Append(c);
-            }
-        }
-        if (field.Length > 0 || row.Count > 0)
-        {
-            row.Add(field.ToString());
-            rows.Add(row);
+            rows.Add(fields);
         }
         return rows;
     }

@@ -20,6 +20,7 @@ public static class BsiCommandLine
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(AdminCommand.Create());
+        root.Subcommands.Add(ServiceCommand.Create());
         return root;
     }
 }

@@ -2,6 +2,9 @@ using System.Collections.Concurrent;
 
 namespace SoakBench;
 
+/// <summary>A hidden or deleted post returned after its lag allowance.</summary>
+internal sealed record Leak(long Cid, string How, DateTimeOffset GoneAt, TimeSpan After);
+
 /// <summary>A post the benchmark watches: one it wrote, or one the demo blog hid from the start.</summary>
 internal sealed class TrackedPost(long cid, string token, DateTimeOffset createdAt)
 {
@@ -32,16 +35,29 @@ internal sealed class TrackedPost(long cid, string token, DateTimeOffset created
 internal sealed class Ledger(TimeSpan lagAllowance)
 {
     private readonly ConcurrentDictionary<long, TrackedPost> _posts = new();
-    private readonly ConcurrentQueue<string> _leaks = new();
+    private readonly ConcurrentQueue<Leak> _leaks = new();
     private long _staleWithinAllowance;
+    private DateTimeOffset? _outageFrom;
+    private DateTimeOffset _outageUntil = DateTimeOffset.MaxValue;
 
     public TimeSpan LagAllowance => lagAllowance;
 
     public long StaleWithinAllowance => Interlocked.Read(ref _staleWithinAllowance);
 
-    public IReadOnlyCollection<string> Leaks => _leaks;
+    public IReadOnlyCollection<Leak> Leaks => _leaks;
 
     public void Add(TrackedPost post) => _posts[post.Cid] = post;
+
+    /// <summary>
+    /// The index database is down from now: the index cannot follow the blog until <see cref="OutageOver"/>, so a post
+    /// that goes meanwhile (or shortly before) has its allowance counted from the end of the outage.
+    /// </summary>
+    public void OutageStarted() => _outageFrom = DateTimeOffset.UtcNow;
+
+    public void OutageOver() => _outageUntil = DateTimeOffset.UtcNow;
+
+    private DateTimeOffset AllowanceStart(DateTimeOffset gone) =>
+        _outageFrom is { } from && gone >= from - lagAllowance && gone <= _outageUntil ? _outageUntil : gone;
 
     public IReadOnlyList<TrackedPost> Posts => [.. _posts.Values];
 
@@ -61,9 +77,9 @@ internal sealed class Ledger(TimeSpan lagAllowance)
                 {
                     post.FirstSeenAt ??= answeredAt;
                 }
-                else if (sentAt - gone > lagAllowance)
+                else if (AllowanceStart(gone) is var from && from < sentAt && sentAt - from > lagAllowance)
                 {
-                    _leaks.Enqueue($"cid {cid} ({post.GoneHow}) returned {(sentAt - gone).TotalSeconds:F1} s after it went");
+                    _leaks.Enqueue(new Leak(cid, post.GoneHow!, gone, sentAt - gone));
                 }
                 else
                 {

@@ -27,6 +27,7 @@ var pgBin = Arg("--pg-bin") ?? "/usr/lib/postgresql/15/bin";
 var warmUp = TimeSpan.FromSeconds(Math.Min(60, duration.TotalSeconds * 0.15));
 var (refitAt, restartAt, replaceAt, faultsOver) = (duration * 0.35, duration * 0.5, duration * 0.65, duration * 0.75);
 var lagAllowance = pollInterval + TimeSpan.FromSeconds(5);
+var searchTimeout = TimeSpan.FromSeconds(2);
 
 Console.WriteLine($"SoakBench: {duration.TotalMinutes:0.#} min, {clients} clients, poll every {pollInterval.TotalSeconds:0.#} s, " +
     $"{Environment.ProcessorCount} cores ({CpuModel()}), {MemoryGiB():F0} GiB, load average {LoadAverage()}");
@@ -51,6 +52,7 @@ await using (var bsi = await BsiServer.StartAsync(new Dictionary<string, string>
     ["Admin:Token"] = token,
     // Every client of the benchmark is 127.0.0.1; the per-address limit (600/min by default) would answer 429s.
     ["Search:RateLimitPerMinute"] = "0",
+    ["Search:Timeout"] = searchTimeout.ToString("c"),
 }, TimeSpan.FromMinutes(5)))
 {
     using var http = new HttpClient { BaseAddress = bsi.Address, Timeout = TimeSpan.FromSeconds(10) };
@@ -60,9 +62,10 @@ await using (var bsi = await BsiServer.StartAsync(new Dictionary<string, string>
     Console.WriteLine($"bsi serve (pid {bsi.ProcessId}) indexed the {blog.Visible} visible posts in {indexedIn.Elapsed.TotalSeconds:F0} s; load average {LoadAverage()}");
 
     var load = new SearchLoad(http, ledger, [.. blog.Queries.Select(q => q.Query)], t =>
-        t < warmUp ? Phase.WarmUp : t < refitAt ? Phase.Before : t < faultsOver ? Phase.During : Phase.After);
+        t < warmUp ? Phase.WarmUp : t < refitAt ? Phase.Before : t < faultsOver ? Phase.During : Phase.After, searchTimeout);
     using var stop = new CancellationTokenSource(duration);
     var rss = new List<(TimeSpan At, double MiB)>();
+    var managed = new List<(TimeSpan At, double MiB)>();
     var events = new List<string>();
     var writeFailures = 0;
     TimeSpan stoppedAt = default, startedAt = default;
@@ -85,10 +88,13 @@ await using (var bsi = await BsiServer.StartAsync(new Dictionary<string, string>
             }
             return Task.CompletedTask;
         }, stop.Token),
-        Every(TimeSpan.FromSeconds(5), () =>
+        Every(TimeSpan.FromSeconds(5), async () =>
         {
             rss.Add((load.Elapsed, ResidentMiB(bsi.ProcessId)));
-            return Task.CompletedTask;
+            if (await ManagedHeapMiBAsync(http) is { } heap)
+            {
+                managed.Add((load.Elapsed, heap));
+            }
         }, stop.Token),
         Task.Run(async () =>
         {
@@ -97,10 +103,12 @@ await using (var bsi = await BsiServer.StartAsync(new Dictionary<string, string>
             events.Add($"{load.Elapsed.TotalSeconds,6:F0} s  whitening refit queued: HTTP {(int)refit.StatusCode}");
             await Until(restartAt);
             stoppedAt = load.Elapsed;
+            ledger.OutageStarted();
             await postgres.StopAsync();
             events.Add($"{load.Elapsed.TotalSeconds,6:F0} s  index database stopped (pg_ctl stop -m fast)");
             await Task.Delay(outage);
             await postgres.StartAsync();
+            ledger.OutageOver();
             startedAt = load.Elapsed;
             events.Add($"{load.Elapsed.TotalSeconds,6:F0} s  index database started again");
             await Until(replaceAt);
@@ -143,6 +151,10 @@ await using (var bsi = await BsiServer.StartAsync(new Dictionary<string, string>
     }
     var outside = errors.Count(e => !InWindow(e.SentAt));
     Console.WriteLine($"Errors outside the restart window: {outside} (target 0){(errors.Count == 0 ? "; none at all" : "")}");
+    foreach (var second in errors.Where(e => !InWindow(e.SentAt)).GroupBy(e => (int)e.SentAt.TotalSeconds).Take(10))
+    {
+        Console.WriteLine($"  at {second.Key} s: {string.Join(", ", second.GroupBy(e => e.Kind).Select(k => $"{k.Count()} × {k.Key}"))}");
+    }
 
     Console.WriteLine();
     var startOfRun = DateTimeOffset.UtcNow - load.Elapsed;
@@ -158,21 +170,40 @@ await using (var bsi = await BsiServer.StartAsync(new Dictionary<string, string>
     Console.WriteLine(LagRow("created → found", appear, lagAllowance));
     Console.WriteLine(LagRow("hidden/deleted → gone", removal, lagAllowance));
     Console.WriteLine($"Posts older than the target never found: {neverSeen}; gone posts never confirmed gone: {neverRemoved}");
-    Console.WriteLine($"Leaks (a hidden or deleted post returned after the lag target): {ledger.Leaks.Count} (target 0); " +
-        $"returned within the target (polling's staleness): {ledger.StaleWithinAllowance}");
-    foreach (var leak in ledger.Leaks.Take(10))
+    var leaked = ledger.Leaks.GroupBy(l => l.Cid).Select(g => g.MaxBy(l => l.After)!).OrderBy(l => l.GoneAt).ToList();
+    Console.WriteLine($"Leaks (a hidden or deleted post returned later than the lag target after it went, or after the outage it went in): " +
+        $"{leaked.Count} posts in {ledger.Leaks.Count} answers (target 0); answers within the target (polling's staleness): {ledger.StaleWithinAllowance}");
+    foreach (var leak in leaked.Take(10))
     {
-        Console.WriteLine($"  {leak}");
+        Console.WriteLine($"  cid {leak.Cid}, {leak.How} at {(leak.GoneAt - startOfRun).TotalSeconds:F0} s, returned until {leak.After.TotalSeconds:F1} s after");
     }
-
     Console.WriteLine();
     var measured = rss.Where(s => s.At >= warmUp).ToList();
-    Console.WriteLine($"RSS of bsi serve (MiB), every tenth of the run: {string.Join(", ", Enumerable.Range(0, 11).Select(i => rss.MinBy(s => Math.Abs((s.At - duration * (i / 10.0)).TotalSeconds)).MiB.ToString("F0")))}");
-    Console.WriteLine($"RSS trend after warm-up: {Slope(measured):+0.0;-0.0} MiB/min over {measured.Count} samples; after the faults: {Slope(measured.Where(s => s.At >= faultsOver).ToList()):+0.0;-0.0} MiB/min");
-    exitCode = ledger.Leaks.Count > 0 || outside > 0 ? 1 : 0;
+    Console.WriteLine($"RSS of bsi serve (MiB), every tenth of the run: {Tenths(rss)}; managed heap (MiB): {Tenths(managed)}");
+    Console.WriteLine($"RSS trend after warm-up: {Slope(measured):+0.0;-0.0} MiB/min over {measured.Count} samples; after the faults: " +
+        $"{Slope(measured.Where(s => s.At >= faultsOver).ToList()):+0.0;-0.0} MiB/min; managed heap after the faults: " +
+        $"{Slope(managed.Where(s => s.At >= faultsOver).ToList()):+0.0;-0.0} MiB/min");
+    exitCode = leaked.Count > 0 || outside > 0 ? 1 : 0;
 }
 Directory.Delete(folder, recursive: true);
 return exitCode;
+
+string Tenths(List<(TimeSpan At, double MiB)> samples) => samples.Count == 0 ? "none" :
+    string.Join(", ", Enumerable.Range(0, 11).Select(i => samples.MinBy(s => Math.Abs((s.At - duration * (i / 10.0)).TotalSeconds)).MiB.ToString("F0")));
+
+// The server's own figure (prometheus-net's dotnet_total_memory_bytes); null while /metrics cannot answer.
+static async Task<double?> ManagedHeapMiBAsync(HttpClient http)
+{
+    try
+    {
+        var line = (await http.GetStringAsync("/metrics")).Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal));
+        return line is null ? null : double.Parse(line.Split(' ')[1]) / 1024 / 1024;
+    }
+    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+    {
+        return null;
+    }
+}
 
 async Task WaitForIndexAsync(HttpClient http, int posts, TimeSpan timeout)
 {

@@ -46,7 +46,9 @@ public sealed class DatabaseRetry
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
-                MaxDelay = options.RetryMaxDelay,
+                // Never longer than a poll interval: a poll waiting out a long backoff after the database is back
+                // holds removals and new posts for that long (the soak benchmark's restart: 20 s at a 5 s poll).
+                MaxDelay = options.RetryMaxDelay < options.PollInterval ? options.RetryMaxDelay : options.PollInterval,
                 OnRetry = args =>
                 {
                     Interlocked.Increment(ref _retries);

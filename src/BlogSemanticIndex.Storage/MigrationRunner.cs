@@ -99,6 +99,13 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, string 
                 await transaction.CommitAsync(cancellationToken);
                 newlyApplied.Add(migration);
             }
+            if (newlyApplied.Count > 0)
+            {
+                // The data source read the server's types when it first connected, before a migration could create
+                // some (V001's vector, where the role may create the extension: a fresh pgvector container): without
+                // a reload every vector write fails with "cannot resolve 'vector'" until the process restarts.
+                await dataSource.ReloadTypesAsync(cancellationToken);
+            }
             return newlyApplied;
         }
         finally

@@ -58,6 +58,30 @@ public sealed class DatabaseRetryTests
     }
 
     [Fact]
+    public async Task No_retry_waits_longer_than_a_poll_interval()
+    {
+        var logs = new ListLoggerFactory();
+        var options = new IndexerOptions
+        {
+            PollInterval = TimeSpan.FromSeconds(1),
+            RetryAttempts = 5,
+            RetryBaseDelay = TimeSpan.FromMilliseconds(200),
+            RetryMaxDelay = TimeSpan.FromSeconds(30),
+        };
+        var retry = new DatabaseRetry(options, logs.CreateLogger("retry"));
+        var attempts = 0;
+
+        await retry.ExecuteAsync("read during an outage", _ => ++attempts <= 5
+            ? throw new PostgresException("the database system is starting up", "FATAL", "FATAL", "57P03")
+            : Task.FromResult(0), CancellationToken.None);
+
+        // Uncapped, the fourth and fifth would wait about 1.6 and 3.2 s.
+        var delays = logs.Entries.Where(e => e.Message.Contains("retrying in")).Select(e => TimeSpan.Parse(e.Message[(e.Message.LastIndexOf("retrying in ") + 12)..])).ToList();
+        Assert.Equal(5, delays.Count);
+        Assert.All(delays, d => Assert.True(d <= TimeSpan.FromSeconds(1), $"a retry waited {d}"));
+    }
+
+    [Fact]
     public async Task A_permanent_failure_is_not_retried()
     {
         var retry = new DatabaseRetry(IndexerHarness.TestOptions(), new ListLoggerFactory().CreateLogger("retry"));

@@ -58,6 +58,24 @@ public sealed class ConfigurationErrorTests
         Assert.NotEqual(first.Trim(), second.Trim());
     }
 
+    public static TheoryData<string, string> SettingsCarryingSecrets => new()
+    {
+        { "IndexStore:ConnectionString=Host=127.0.0.1;Password=pw-4f1c9e;Bogus Key=1", "pw-4f1c9e" },
+        { $"IndexStore:ConnectionString={new NpgsqlConnectionStringBuilder(TestIndexDatabase.ServerConnectionString) { Password = "pw-8d2b7a" }}", "pw-8d2b7a" },
+        { "Admin:Token=token-3a9e51", "token-3a9e51" },
+    };
+
+    [Theory]
+    [MemberData(nameof(SettingsCarryingSecrets))]
+    public async Task A_setting_that_stops_the_service_is_reported_without_the_secret_it_carries(string setting, string secret)
+    {
+        var (exitCode, output) = await BsiProcess.RunAsync(null, "serve", "--urls", $"http://127.0.0.1:{ServeCommandTests.FreePort()}", "--set", setting);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(" FTL] ", output);
+        Assert.DoesNotContain(secret, output);
+    }
+
     private static void AssertOneLine(string output, string key, string value)
     {
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -80,6 +80,23 @@ public sealed class MigrationRunnerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_type_a_migration_creates_is_usable_through_the_same_data_source_at_once()
+    {
+        // As V001's vector on a server where the role may create the extension (a fresh pgvector container): the
+        // data source has read the server's types on its first connection, before the migration created this one.
+        var runner = _database.CreateMigrationRunner(_migrations);
+        await runner.MigrateAsync();
+        var next = runner.ReadMigrations()[^1].Version + 1;
+        await File.WriteAllTextAsync(Path.Combine(_migrations, $"V{next:D3}__mood.sql"), "CREATE TYPE mood AS ENUM ('calm', 'busy');\n");
+
+        await runner.MigrateAsync();
+
+        await using var command = _database.DataSource.CreateCommand("SELECT @m::text");
+        command.Parameters.Add(new NpgsqlParameter { ParameterName = "m", DataTypeName = "mood", Value = "busy" });
+        Assert.Equal("busy", await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
     public async Task A_failing_migration_applies_nothing_of_itself_and_is_not_recorded()
     {
         var runner = _database.CreateMigrationRunner(_migrations);

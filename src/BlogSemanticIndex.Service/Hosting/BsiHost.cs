@@ -63,11 +63,12 @@ public static class BsiHost
             context => ClientRateLimiter.PerClient(context, admin.RateLimitPerMinute)));
         builder.Services.AddMetricsEndpoint(configuration.GetMetricsOptions());
         var health = builder.Services.AddHealthChecks()
-            .AddCheck<IndexDatabaseHealthCheck>("database")
-            .AddCheck<EncoderHealthCheck>("model");
+            .AddCachedCheck<IndexDatabaseHealthCheck>("database")
+            .AddCachedCheck<KeywordIndexHealthCheck>("keyword")
+            .AddCachedCheck<EncoderHealthCheck>("model");
         if (indexing)
         {
-            health.AddCheck<BlogSourceHealthCheck>("blog");
+            health.AddCachedCheck<BlogSourceHealthCheck>("blog");
         }
 
         var app = builder.Build();

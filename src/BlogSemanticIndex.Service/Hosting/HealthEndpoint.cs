@@ -15,22 +15,34 @@ internal static class HealthEndpoint
         {
             ResponseWriter = async (context, report) =>
             {
+                var now = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow();
                 context.Response.ContentType = "application/json";
                 var body = new
                 {
                     status = report.Status.ToString().ToLowerInvariant(),
                     durationMs = Math.Round(report.TotalDuration.TotalMilliseconds, 1),
-                    checks = report.Entries.ToDictionary(e => e.Key, e => new
-                    {
-                        status = e.Value.Status.ToString().ToLowerInvariant(),
-                        description = e.Value.Description,
-                        durationMs = Math.Round(e.Value.Duration.TotalMilliseconds, 1),
-                        data = e.Value.Data,
-                    }),
+                    checks = report.Entries.ToDictionary(e => e.Key, e => Describe(e.Value, now)),
                 };
                 await context.Response.WriteAsync(JsonSerializer.Serialize(body, Json));
             },
         });
+
+    /// <summary>
+    /// A check's status, description and data, with its age (since its run started; at most about a second, see
+    /// <see cref="CachedHealthCheck"/>) and the duration of that run.
+    /// </summary>
+    private static object Describe(HealthReportEntry entry, DateTimeOffset now)
+    {
+        var measurement = entry.Data.TryGetValue(HealthMeasurement.DataKey, out var value) ? (HealthMeasurement)value : null;
+        return new
+        {
+            status = entry.Status.ToString().ToLowerInvariant(),
+            description = entry.Description,
+            ageMs = measurement is null ? 0 : Math.Round(Math.Max(0, (now - measurement.At).TotalMilliseconds), 1),
+            durationMs = Math.Round((measurement?.Duration ?? entry.Duration).TotalMilliseconds, 1),
+            data = entry.Data.Where(d => d.Key != HealthMeasurement.DataKey).ToDictionary(),
+        };
+    }
 }
 
 /// <summary>
@@ -106,6 +118,42 @@ internal sealed class BlogSourceHealthCheck(BlogSemanticIndex.Sources.ITypechoSo
             catch (Exception e) when (e is System.Data.Common.DbException or InvalidOperationException)
             {
                 return HealthCheckResult.Degraded($"cannot read the blog's database: {e.Message}; the index stops following the blog", data: data);
+            }
+        }, cancellationToken);
+}
+
+/// <summary>
+/// The keyword index answers: its corpus statistics (one row, kept by the indexer's triggers, V006) are readable.
+/// Keyword search needs nothing else from the index database, so this is what tells whether it can answer.
+/// </summary>
+internal sealed class KeywordIndexHealthCheck(Npgsql.NpgsqlDataSource dataSource, IndexStoreOptions options) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
+        HealthBudget.RunAsync("the keyword index", HealthStatus.Unhealthy, async ct =>
+        {
+            try
+            {
+                await using var command = dataSource.CreateCommand("SELECT docs, total_length FROM keyword_stats");
+                await using var reader = await command.ExecuteReaderAsync(ct);
+                if (!await reader.ReadAsync(ct))
+                {
+                    return HealthCheckResult.Unhealthy("the keyword index has no statistics row (keyword_stats); run bsi migrate");
+                }
+                var docs = reader.GetInt64(0);
+                var data = new Dictionary<string, object>
+                {
+                    ["posts"] = docs,
+                    ["meanLength"] = docs == 0 ? 0 : Math.Round((double)reader.GetInt64(1) / docs, 1),
+                };
+                return HealthCheckResult.Healthy(docs == 0 ? "keyword index empty" : $"keyword index of {docs} posts", data);
+            }
+            catch (Npgsql.PostgresException e) when (e.SqlState == Npgsql.PostgresErrorCodes.UndefinedTable)
+            {
+                return HealthCheckResult.Unhealthy("the keyword index's tables are missing; run bsi migrate");
+            }
+            catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
+            {
+                return HealthCheckResult.Unhealthy(IndexDataSource.DescribeConnectionFailure(options.ConnectionString, e));
             }
         }, cancellationToken);
 }

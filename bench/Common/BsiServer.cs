@@ -3,11 +3,10 @@ using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
 
-namespace LoadBench;
-
 /// <summary>
 /// <c>bsi serve</c> as its own process, as an operator runs it: the shipped appsettings.json (its logging
-/// included), the index store pointed at the benchmark's schema, no blog (the indexer off).
+/// included) and the benchmark's settings (its index store; a blog, or none and the indexer off). Compiled into the
+/// benchmarks that start one; their project sets the <c>BsiServiceAssembly</c> metadata and builds the service.
 /// </summary>
 internal sealed class BsiServer : IAsyncDisposable
 {
@@ -139,7 +138,7 @@ internal sealed class BsiServer : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

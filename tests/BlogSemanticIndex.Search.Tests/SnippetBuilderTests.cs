@@ -46,7 +46,7 @@ public sealed class SnippetBuilderTests
     {
         // "to" is a stop word (no term) and a piece: only the word "to" is marked, not the "to" in "Storing" or "tokens";
         // identifier parts are analyzer forms and are marked as such.
-        var terms = Keyword.TextAnalyzer.QueryTerms("storing tokens to ERR_CONN").Keys.ToHashSet();
+        var terms = Keyword.KeywordQuery.Parse("storing tokens to ERR_CONN").Terms.Select(t => t.Term).ToHashSet();
         var snippet = SnippetBuilder.Build("Storing tokens to disk: err_conn_4402 Errors", 0, terms, ["to"], 240);
 
         Assert.Equal("<mark>Storing</mark> <mark>tokens</mark> <mark>to</mark> disk: <mark>err</mark>_<mark>conn</mark>_4402 Errors", snippet.Html);

@@ -99,4 +99,20 @@ public sealed class KeywordQueryTests
         Assert.True(found.Count <= 5, $"{found.Count} posts matched");
         Assert.Equal(anyTerm.Where(h => found.Any(f => f.Cid == h.Cid)), found); // the same scores, in the same order
     }
+
+    [Fact]
+    public async Task A_chinese_query_whose_minimum_should_match_finds_nothing_is_answered_with_any_term()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync();
+        await StandInPosts.WriteAsync(database, [(1, "网页性能优化：压缩图片"), (2, "数据库索引"), (3, "网页布局")]);
+        var searcher = new KeywordSearcher(database.DataSource);
+        var query = KeywordQuery.Parse("让网页打开得更快");
+        Assert.True(query.MinimumShouldMatch > KeywordQuery.WordBigramWeight, "the fixture needs more than 网页 to be matched");
+
+        var found = await searcher.RankBm25Async(query, 10);
+
+        Assert.Equal([1, 3], found.Select(h => h.Cid).Order());
+        Assert.Equal(found, await searcher.RankExhaustiveAsync(query, 10));
+        Assert.Null(KeywordQuery.Parse("网页").Relaxed);
+    }
 }

@@ -118,6 +118,13 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
         {
             return [];
         }
+        var hits = await RankOnceAsync(sql, query, limit, cancellationToken);
+        // KeywordQuery.Relaxed: a query whose minimum-should-match finds nothing is answered with any term instead.
+        return hits.Count == 0 && query.Relaxed is { } relaxed ? await RankOnceAsync(sql, relaxed, limit, cancellationToken) : hits;
+    }
+
+    private async Task<IReadOnlyList<KeywordHit>> RankOnceAsync(string sql, KeywordQuery query, int limit, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("terms", query.Terms.Select(t => t.Term).ToArray());
         command.Parameters.AddWithValue("qtf", query.Terms.Select(t => t.Weight).ToArray());

@@ -14,6 +14,21 @@ public sealed class SnippetBuilderTests
     }
 
     [Fact]
+    public void LaTeX_and_indented_code_of_a_Markdown_post_reach_the_snippet_as_written_and_escaped()
+    {
+        // A formula-heavy Chinese paragraph and a Python block as Typecho stores a Markdown post, through the extractor.
+        var text = new Text.PostTextExtractor().ExtractBody(Text.PostTextExtractor.MarkdownMarker
+            + "设$\\boldsymbol{w}_{\\alpha}\\in\\mathbb{R}^{4d}$为参数，见式$\\eqref{eq:EGP}$。\n\n```python\ndef fib(n):\n    if n < 2:\n        return n\n```\n");
+        var query = Keyword.KeywordQuery.Parse("参数 fib");
+
+        var snippet = SnippetBuilder.Build(text, 0, query.Terms.Select(t => t.Term).ToHashSet(), [], 240);
+
+        Assert.Contains("$\\boldsymbol{w}_{\\alpha}\\in\\mathbb{R}^{4d}$", snippet.Html);
+        Assert.Contains("$\\eqref{eq:EGP}$", snippet.Html);
+        Assert.Contains("def <mark>fib</mark>(n):\n    if n &lt; 2:\n        return n", snippet.Html);
+    }
+
+    [Fact]
     public void Chinese_bigram_matches_merge_into_one_mark()
     {
         var snippet = SnippetBuilder.Build("讨论常用的算法。", 0, new HashSet<string> { "算", "法", "算法" }, [], 240);

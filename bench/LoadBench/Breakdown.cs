@@ -43,7 +43,7 @@ internal static class Breakdown
         var perKind = new List<ComponentTiming>();
         foreach (var kind in queries.GroupBy(q => kindOf[q]).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
-            var terms = kind.Average(q => TextAnalyzer.QueryTerms(q).Count);
+            var terms = kind.Average(q => KeywordQuery.Parse(q).Terms.Count);
             perKind.Add(await TimeAsync($"  BM25, {kind.Key} ({kind.Count()} queries, {terms:F0} terms)", [.. kind],
                 query => keyword.RankBm25Async(query, settings.KeywordCandidates)));
         }

@@ -183,10 +183,16 @@ internal static class KeywordLeg
 
         public TopDocs Search(string query, int k)
         {
-            var clauses = new BooleanQuery();
-            foreach (var (term, count) in TextAnalyzer.QueryTerms(query))
+            // The product's KeywordQuery: a term of weight w is w clauses (its score w times, and w toward the
+            // minimum-should-match, which Lucene counts in clauses).
+            var keywordQuery = KeywordQuery.Parse(query);
+            var clauses = new BooleanQuery { MinimumNumberShouldMatch = keywordQuery.MinimumShouldMatch };
+            foreach (var (term, weight) in keywordQuery.Terms)
             {
-                clauses.Add(new TermQuery(new Term("text", term)) { Boost = count }, Occur.SHOULD);
+                for (var i = 0; i < weight; i++)
+                {
+                    clauses.Add(new TermQuery(new Term("text", term)), Occur.SHOULD);
+                }
             }
             return _searcher.Search(clauses, k);
         }

@@ -111,8 +111,10 @@ public sealed class SearchService(
         if (semantic.MeasureCoverage(post.Text).Coverage < _options.MinSemanticCoverage)
         {
             var terms = await keyword.TopTermsAsync(cid, RelatedQueryTerms, cancellationToken);
-            // Spaces keep the terms apart, so two Chinese terms do not make a bigram across their boundary.
-            var query = $"{post.Title} {string.Join(' ', terms)}";
+            // Spaces keep the terms apart, so two Chinese terms do not make a bigram across their boundary. Any shared
+            // term relates two posts: the nearest are ranked first, and a post's related list is never left empty by a
+            // minimum-should-match meant for a visitor's long question.
+            var query = KeywordQuery.Parse($"{post.Title} {string.Join(' ', terms)}") with { MinimumShouldMatch = 1 };
             hits = [.. (await keyword.RankBm25Async(query, limit + 1, cancellationToken)).Where(h => h.Cid != cid).Take(limit).Select(h => (h.Cid, h.Score))];
         }
         else
@@ -189,7 +191,7 @@ public sealed class SearchService(
             }
         }
 
-        var terms = TextAnalyzer.QueryTerms(query).Keys.ToHashSet(StringComparer.Ordinal);
+        var terms = KeywordQuery.Parse(query).Terms.Select(t => t.Term).ToHashSet(StringComparer.Ordinal);
         var pieces = KeywordSearcher.LikePieces(query);
         var hits = new List<SearchHit>(page.Count);
         foreach (var ranked in page)

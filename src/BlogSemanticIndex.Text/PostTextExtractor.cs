@@ -8,7 +8,7 @@ namespace BlogSemanticIndex.Text;
 /// <summary>
 /// Turns a Typecho body into clean text: Markdown (bodies starting with <c>&lt;!--markdown--&gt;</c>) is rendered with
 /// Markdig, then all HTML is read with AngleSharp. Block elements become line breaks, code is kept as text, scripts
-/// and styles are dropped, entities decoded, whitespace collapsed, and <c>&lt;!--more--&gt;</c> becomes a paragraph
+/// and styles are dropped, entities decoded, whitespace collapsed outside code (code keeps its spaces, tabs and line breaks), and <c>&lt;!--more--&gt;</c> becomes a paragraph
 /// break between the two parts. Bodies too long or nested too deep for the parsers to finish quickly are stripped of
 /// tags by a linear pass instead (<see cref="PostDocument.RoughText"/>). Never throws on malformed markup or odd
 /// characters. Thread-safe.
@@ -150,6 +150,7 @@ public sealed class PostTextExtractor
         var stack = new Stack<(INode Node, bool Exit)>();
         stack.Push((root, false));
         var preDepth = 0;
+        var codeDepth = 0;
         while (stack.Count > 0)
         {
             var (node, exit) = stack.Pop();
@@ -161,6 +162,10 @@ public sealed class PostTextExtractor
                     if (name.Equals("pre", StringComparison.OrdinalIgnoreCase))
                     {
                         preDepth--;
+                    }
+                    else if (IsCode(name))
+                    {
+                        codeDepth--;
                     }
                     CloseBlock(writer, name);
                     continue;
@@ -182,6 +187,9 @@ public sealed class PostTextExtractor
                     case "pre":
                         preDepth++;
                         break;
+                    case "code" or "kbd" or "samp":
+                        codeDepth++;
+                        break;
                 }
                 OpenBlock(writer, name);
                 stack.Push((node, true));
@@ -189,7 +197,15 @@ public sealed class PostTextExtractor
             }
             else if (node is IText textNode)
             {
-                writer.Write(textNode.Data, keepLines: preDepth > 0 || newlinesAreBreaks);
+                if (preDepth > 0 || codeDepth > 0)
+                {
+                    // Code is read as written: its indentation and alignment are part of it (Python's blocks, a table in a comment).
+                    writer.WriteVerbatim(textNode.Data, keepLines: preDepth > 0 || newlinesAreBreaks);
+                }
+                else
+                {
+                    writer.Write(textNode.Data, keepLines: newlinesAreBreaks);
+                }
             }
             else if (node is IComment comment)
             {
@@ -205,6 +221,10 @@ public sealed class PostTextExtractor
         }
         return writer.ToString();
     }
+
+    private static bool IsCode(string name) =>
+        name.Equals("code", StringComparison.OrdinalIgnoreCase) || name.Equals("kbd", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("samp", StringComparison.OrdinalIgnoreCase);
 
     private static void PushChildren(Stack<(INode Node, bool Exit)> stack, INode node)
     {
@@ -254,17 +274,23 @@ public sealed class PostTextExtractor
 
     /// <summary>
     /// Appends text with whitespace collapsed: runs of spaces become one space, line breaks are kept only where
-    /// asked (at most one blank line), and nothing leads or trails.
+    /// asked (at most one blank line), and nothing leads or trails. Verbatim text (code) keeps its spaces, tabs and
+    /// line breaks, except those that would lead or trail the whole text.
     /// </summary>
     private sealed class TextWriterState
     {
         private readonly StringBuilder _builder = new();
+        private readonly StringBuilder _pendingVerbatim = new(); // code's own spaces and tabs before its next character
         private bool _pendingSpace;
-        private int _pendingBreak; // 0 none, 1 line break, 2 blank line
+        private int _pendingBreak; // 0 none, 1 line break, 2 blank line; in code, its own line breaks, however many
 
         public void Space() => _pendingSpace = true;
 
-        public void Break(int level) => _pendingBreak = Math.Max(_pendingBreak, level);
+        public void Break(int level)
+        {
+            _pendingBreak = Math.Max(_pendingBreak, level);
+            _pendingVerbatim.Clear(); // code's spaces before a line break would trail that line
+        }
 
         public void Write(string? text, bool keepLines)
         {
@@ -293,6 +319,33 @@ public sealed class PostTextExtractor
             }
         }
 
+        /// <summary>Code: every space and tab kept; line breaks kept when <paramref name="keepLines"/>, else each one a space.</summary>
+        public void WriteVerbatim(string text, bool keepLines)
+        {
+            var newlines = 0;
+            foreach (var c in text)
+            {
+                if (c == '\n' && keepLines)
+                {
+                    newlines++;
+                    // The indentation before a line break is trailing space of that line: not kept.
+                    _pendingVerbatim.Clear();
+                    _pendingBreak = Math.Max(_pendingBreak, newlines);
+                }
+                else if (char.IsWhiteSpace(c))
+                {
+                    _pendingVerbatim.Append(c == '\n' ? ' ' : c);
+                    _pendingSpace = true;
+                }
+                else
+                {
+                    newlines = 0;
+                    Flush();
+                    _builder.Append(c);
+                }
+            }
+        }
+
         private void Flush()
         {
             if (_builder.Length > 0)
@@ -300,6 +353,11 @@ public sealed class PostTextExtractor
                 if (_pendingBreak > 0)
                 {
                     _builder.Append('\n', _pendingBreak);
+                    _builder.Append(_pendingVerbatim);
+                }
+                else if (_pendingVerbatim.Length > 0)
+                {
+                    _builder.Append(_pendingVerbatim);
                 }
                 else if (_pendingSpace)
                 {
@@ -308,6 +366,7 @@ public sealed class PostTextExtractor
             }
             _pendingBreak = 0;
             _pendingSpace = false;
+            _pendingVerbatim.Clear();
         }
 
         public override string ToString() => _builder.ToString();

@@ -25,12 +25,19 @@ public sealed class KeywordTopKTests
     private static string Document(Random random) =>
         string.Join(' ', Enumerable.Range(0, random.Next(1, 40)).Select(_ => Word(random)));
 
-    private static async Task<List<KeywordHit>> TopKWithSeedRowsAsync(TestIndexDatabase database, string query, int k, int seedRows, double probeCost)
+    /// <summary><c>keyword_top_k</c> with the given budgets, relaxed as <see cref="KeywordSearcher"/> relaxes a query that finds nothing.</summary>
+    private static async Task<List<KeywordHit>> TopKWithSeedRowsAsync(TestIndexDatabase database, KeywordQuery query, int k, int seedRows, double probeCost)
     {
-        var terms = TextAnalyzer.QueryTerms(query);
-        await using var command = database.DataSource.CreateCommand("SELECT cid, score FROM keyword_top_k(@terms, @qtf, @k, @k1, @b, @seed, @probe)");
-        command.Parameters.AddWithValue("terms", terms.Keys.ToArray());
-        command.Parameters.AddWithValue("qtf", terms.Values.ToArray());
+        var hits = await TopKOnceAsync(database, query, k, seedRows, probeCost);
+        return hits.Count == 0 && query.Relaxed is { } relaxed ? await TopKOnceAsync(database, relaxed, k, seedRows, probeCost) : hits;
+    }
+
+    private static async Task<List<KeywordHit>> TopKOnceAsync(TestIndexDatabase database, KeywordQuery query, int k, int seedRows, double probeCost)
+    {
+        await using var command = database.DataSource.CreateCommand("SELECT cid, score FROM keyword_top_k(@terms, @qtf, @k, @k1, @b, @seed, @probe, @minMatch)");
+        command.Parameters.AddWithValue("terms", query.Terms.Select(t => t.Term).ToArray());
+        command.Parameters.AddWithValue("qtf", query.Terms.Select(t => t.Weight).ToArray());
+        command.Parameters.AddWithValue("minMatch", query.MinimumShouldMatch);
         command.Parameters.AddWithValue("k", k);
         command.Parameters.AddWithValue("k1", KeywordSearcher.K1);
         command.Parameters.AddWithValue("b", KeywordSearcher.B);
@@ -67,8 +74,14 @@ public sealed class KeywordTopKTests
         var compared = 0;
         for (var i = 0; i < 60; i++)
         {
-            var query = string.Join(' ', Enumerable.Range(0, random.Next(1, 7)).Select(_ => Word(random)));
+            var text = string.Join(' ', Enumerable.Range(0, random.Next(1, 7)).Select(_ => Word(random)));
             var k = new[] { 1, 3, 10, 50, 1000 }[random.Next(5)];
+            // The query's own minimum-should-match, or any other from 1 to its total weight (a post must match that much).
+            var query = KeywordQuery.Parse(text);
+            if (random.Next(2) == 0)
+            {
+                query = query with { MinimumShouldMatch = random.Next(1, query.TotalWeight + 1) };
+            }
             var expected = await searcher.RankExhaustiveAsync(query, k);
             Assert.Equal(expected, await searcher.RankBm25Async(query, k));
             // A small seed budget (θ from part of a posting list, and pruning on this small corpus), with the

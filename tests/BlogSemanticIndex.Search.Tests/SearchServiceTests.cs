@@ -155,21 +155,23 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
         var documents = TestCorpus.Posts.ToDictionary(p => p.Cid, p => TextAnalyzer.Analyze(TestCorpus.DocumentText(p.Cid)).Select(t => t.Term).ToList());
         var avgdl = documents.Values.Average(d => d.Count);
         const string query = "connection errors network the C++ 算法";
-        var queryTerms = TextAnalyzer.QueryTerms(query);
+        var keywordQuery = KeywordQuery.Parse(query);
 
         var expected = new Dictionary<long, double>();
         foreach (var (cid, terms) in documents)
         {
             var score = 0.0;
-            foreach (var (term, qtf) in queryTerms)
+            var matched = 0;
+            foreach (var (term, qtf) in keywordQuery.Terms)
             {
                 var tf = terms.Count(t => t == term);
                 var df = documents.Values.Count(d => d.Contains(term));
                 if (tf == 0) continue;
                 var idf = Math.Log(1 + (documents.Count - df + 0.5) / (df + 0.5));
                 score += qtf * idf * tf * (0.9 + 1) / (tf + 0.9 * (1 - 0.4 + 0.4 * terms.Count / avgdl));
+                matched += qtf;
             }
-            if (score > 0) expected[cid] = score;
+            if (score > 0 && matched >= keywordQuery.MinimumShouldMatch) expected[cid] = score;
         }
 
         var actual = await new KeywordSearcher(corpus.Database.DataSource).RankBm25Async(query, 100);

@@ -20,8 +20,10 @@ public sealed class SearchTextPropertyTests
     {
         Text.Sample(query =>
         {
-            var terms = TextAnalyzer.QueryTerms(query);
-            Assert.All(terms.Keys, t => Assert.False(string.IsNullOrEmpty(t)));
+            var keywordQuery = KeywordQuery.Parse(query);
+            Assert.All(keywordQuery.Terms, t => Assert.False(string.IsNullOrEmpty(t.Term)));
+            Assert.All(keywordQuery.Terms, t => Assert.InRange(t.Weight, 1, 2 * query.Length));
+            Assert.InRange(keywordQuery.MinimumShouldMatch, 1, Math.Max(1, keywordQuery.TotalWeight));
             _ = KeywordSearcher.LikePieces(query);
         });
     }
@@ -31,7 +33,7 @@ public sealed class SearchTextPropertyTests
     {
         Gen.Select(Text, Text, Gen.Int[40, 300], Gen.Int[0, 10_000], (t, q, l, c) => (t, q, l, c)).Sample((text, query, length, chunkStart) =>
         {
-            var terms = TextAnalyzer.QueryTerms(query).Keys.ToHashSet(StringComparer.Ordinal);
+            var terms = KeywordQuery.Parse(query).Terms.Select(t => t.Term).ToHashSet(StringComparer.Ordinal);
             var snippet = SnippetBuilder.Build(text, chunkStart, terms, KeywordSearcher.LikePieces(query), length);
 
             Assert.InRange(snippet.Start, chunkStart, snippet.End);

@@ -14,6 +14,21 @@ public sealed class SnippetBuilderTests
     }
 
     [Fact]
+    public void LaTeX_and_indented_code_of_a_Markdown_post_reach_the_snippet_as_written_and_escaped()
+    {
+        // A formula-heavy Chinese paragraph and a Python block as Typecho stores a Markdown post, through the extractor.
+        var text = new Text.PostTextExtractor().ExtractBody(Text.PostTextExtractor.MarkdownMarker
+            + "设$\\boldsymbol{w}_{\\alpha}\\in\\mathbb{R}^{4d}$为参数，见式$\\eqref{eq:EGP}$。\n\n```python\ndef fib(n):\n    if n < 2:\n        return n\n```\n");
+        var query = Keyword.KeywordQuery.Parse("参数 fib");
+
+        var snippet = SnippetBuilder.Build(text, 0, query.Terms.Select(t => t.Term).ToHashSet(), [], 240);
+
+        Assert.Contains("$\\boldsymbol{w}_{\\alpha}\\in\\mathbb{R}^{4d}$", snippet.Html);
+        Assert.Contains("$\\eqref{eq:EGP}$", snippet.Html);
+        Assert.Contains("def <mark>fib</mark>(n):\n    if n &lt; 2:\n        return n", snippet.Html);
+    }
+
+    [Fact]
     public void Chinese_bigram_matches_merge_into_one_mark()
     {
         var snippet = SnippetBuilder.Build("讨论常用的算法。", 0, new HashSet<string> { "算", "法", "算法" }, [], 240);
@@ -46,7 +61,7 @@ public sealed class SnippetBuilderTests
     {
         // "to" is a stop word (no term) and a piece: only the word "to" is marked, not the "to" in "Storing" or "tokens";
         // identifier parts are analyzer forms and are marked as such.
-        var terms = Keyword.TextAnalyzer.QueryTerms("storing tokens to ERR_CONN").Keys.ToHashSet();
+        var terms = Keyword.KeywordQuery.Parse("storing tokens to ERR_CONN").Terms.Select(t => t.Term).ToHashSet();
         var snippet = SnippetBuilder.Build("Storing tokens to disk: err_conn_4402 Errors", 0, terms, ["to"], 240);
 
         Assert.Equal("<mark>Storing</mark> <mark>tokens</mark> <mark>to</mark> disk: <mark>err</mark>_<mark>conn</mark>_4402 Errors", snippet.Html);

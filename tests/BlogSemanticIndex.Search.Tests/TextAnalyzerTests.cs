@@ -62,17 +62,4 @@ public sealed class TextAnalyzerTests
     {
         Assert.Empty(Terms(new string('a', TextAnalyzer.MaxTermLength + 1)));
     }
-
-    [Fact]
-    public void A_chinese_query_searches_its_bigrams_and_a_lone_character_itself()
-    {
-        Assert.Equal(["新词", "词算", "算法"], TextAnalyzer.QueryTerms("新词算法").Keys);
-        Assert.Equal(["词"], TextAnalyzer.QueryTerms("词").Keys);
-        // Runs are separate: the lone 的 stays, the Latin word is untouched, a repeated bigram counts twice.
-        var mixed = TextAnalyzer.QueryTerms("算法 的 pgvector 算法");
-        Assert.Equal(2, mixed["算法"]);
-        Assert.Equal(1, mixed["的"]);
-        Assert.Equal(1, mixed["pgvector"]);
-        Assert.DoesNotContain("算", mixed.Keys);
-    }
 }

@@ -50,8 +50,54 @@ public sealed class MathPreservationTests
 
         Assert.Contains("a_b*c_d", text);
         Assert.Contains("$x_1$", text);
-        // Runs of spaces inside code are still collapsed to one (the extractor's whitespace rule, not changed here).
-        Assert.Contains("def f(x_1, *args):\nreturn x_1 ** 2 # $not math$", text);
+        Assert.Contains("def f(x_1, *args):\n    return x_1 ** 2  # $not math$", text);
+    }
+
+    // A Python block whose meaning is its indentation, with a blank line, a tab-aligned comment and a two-space run.
+    private const string Python = "def fib(n):\n    if n < 2:\n        return n\n\n    return fib(n - 1) + fib(n - 2)\t# O(2^n)\nx  =  [fib(i) for i in range(10)]";
+
+    [Fact]
+    public void A_fenced_code_block_in_a_Markdown_post_keeps_its_indentation_and_line_breaks()
+    {
+        var text = Extractor.ExtractBody(PostTextExtractor.MarkdownMarker + "递归写法：\n\n```python\n" + Python + "\n```\n\n之后是正文，  空格照常合并。");
+
+        Assert.Equal("递归写法：\n\n" + Python + "\n\n之后是正文， 空格照常合并。", text);
+    }
+
+    [Fact]
+    public void An_indented_code_block_and_a_code_span_in_Markdown_keep_their_spaces()
+    {
+        var body = PostTextExtractor.MarkdownMarker + "Run `ls  -l   /tmp` first.\n\n    for i in 1 2; do\n        echo \"$i\"\n    done\n";
+
+        var text = Extractor.ExtractBody(body);
+
+        Assert.Equal("Run ls  -l   /tmp first.\n\nfor i in 1 2; do\n    echo \"$i\"\ndone", text);
+    }
+
+    [Fact]
+    public void Code_in_an_HTML_post_keeps_its_indentation_while_its_prose_is_collapsed()
+    {
+        // An HTML post as Typecho stores it (no Markdown marker): the source's line breaks are <br>s outside <pre>.
+        var html = "<p>递归   写法：</p>\n<pre><code class=\"lang-python\">" + Python.Replace("<", "&lt;", StringComparison.Ordinal)
+            + "\n</code></pre>\n<p>用 <code>fib(n  - 1)</code> 计算。</p>";
+
+        var text = Extractor.ExtractBody(html);
+
+        Assert.Equal("递归 写法：\n\n" + Python + "\n\n用 fib(n  - 1) 计算。", text);
+    }
+
+    [Fact]
+    public void Code_survives_chunking_with_its_indentation_and_exact_spans()
+    {
+        var document = Extractor.BuildDocument("斐波那契", null, null, PostTextExtractor.MarkdownMarker + "```python\n" + Python + "\n```");
+        var chunker = new Chunker(new SimpleTokenSpans(), new ChunkerOptions { MaxTokens = 10, OverlapTokens = 2 });
+
+        var chunks = chunker.Split(1, document.Text);
+
+        Assert.Equal("斐波那契\n\n" + Python, document.Text);
+        Assert.True(chunks.Count > 1);
+        Assert.All(chunks, c => Assert.Equal(document.Text[c.CharStart..c.CharEnd], c.Text));
+        Assert.Contains(chunks, c => c.Text.Contains("\n        return n", StringComparison.Ordinal));
     }
 
     [Fact]

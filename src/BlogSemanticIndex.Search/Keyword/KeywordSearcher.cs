@@ -19,12 +19,14 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
     public const double K1 = 0.9;
     public const double B = 0.4;
 
-    // The pruned top k (MaxScore over per-term upper bounds, migration V006__keyword_top_k.sql): one round trip.
-    private const string TopKSql = "SELECT cid, score FROM keyword_top_k(@terms, @qtf, @limit, @k1, @b)";
+    // The pruned top k (MaxScore over per-term upper bounds, migrations V006__keyword_top_k.sql and
+    // V011__keyword_min_match.sql): one round trip.
+    private const string TopKSql = "SELECT cid, score FROM keyword_top_k(@terms, @qtf, @limit, @k1, @b, p_min_match => @minMatch)";
 
     // The reference: every posting list summed, corpus statistics and df counted from the postings themselves.
     // Per posting w · tf (k1 + 1) / (tf + k1 (1 - b + b |d| / avgdl)) with w = qtf · ln(1 + (N - df + 0.5) / (df + 0.5)),
-    // summed in term order and written as keyword_top_k writes it, so both give bit-identical scores.
+    // summed in term order and written as keyword_top_k writes it, so both give bit-identical scores; a document needs
+    // the qtf of the terms it contains to sum to the query's minimum-should-match.
     private const string ExhaustiveSql = """
         WITH stats AS (
             SELECT count(*)::float8 AS n, CASE WHEN count(*) > 0 THEN sum(length)::float8 / count(*) ELSE 1 END AS avgdl FROM keyword_docs
@@ -33,7 +35,7 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
         ), df AS (
             SELECT k.term, count(*)::float8 AS df FROM keyword_postings k JOIN q USING (term) GROUP BY k.term
         ), w AS (
-            SELECT q.term, q.qtf * ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5)) AS weight FROM q JOIN df USING (term) CROSS JOIN stats s
+            SELECT q.term, q.qtf, q.qtf * ln(1 + (s.n - df.df + 0.5) / (df.df + 0.5)) AS weight FROM q JOIN df USING (term) CROSS JOIN stats s
         )
         SELECT k.cid, sum(w.weight * k.tf * (@k1 + 1) / (k.tf + @k1 * (1 - @b + @b * d.length / s.avgdl)) ORDER BY k.term) AS score
         FROM keyword_postings k
@@ -41,6 +43,7 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
         JOIN keyword_docs d ON d.cid = k.cid
         CROSS JOIN stats s
         GROUP BY k.cid
+        HAVING sum(w.qtf) >= @minMatch
         ORDER BY score DESC, k.cid
         LIMIT @limit
         """;
@@ -88,29 +91,44 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// BM25 alone: the <paramref name="limit"/> best posts sharing at least one analysed term with the query, best
-    /// first (ties by cid), from the pruned top-k search in PostgreSQL.
+    /// BM25 alone: the <paramref name="limit"/> best posts matching the query's <see cref="KeywordQuery"/> (its terms,
+    /// at least its minimum-should-match of them), best first (ties by cid), from the pruned top-k search in PostgreSQL.
     /// </summary>
     public Task<IReadOnlyList<KeywordHit>> RankBm25Async(string query, int limit, CancellationToken cancellationToken = default) =>
+        RankBm25Async(KeywordQuery.Parse(query), limit, cancellationToken);
+
+    /// <inheritdoc cref="RankBm25Async(string, int, CancellationToken)"/>
+    public Task<IReadOnlyList<KeywordHit>> RankBm25Async(KeywordQuery query, int limit, CancellationToken cancellationToken = default) =>
         RankAsync(TopKSql, query, limit, cancellationToken);
 
     /// <summary>
-    /// The same ranking by summing every posting list of the query's terms: what <see cref="RankBm25Async"/> must
-    /// equal (tested on random corpora) and what the benchmarks measure it against.
+    /// The same ranking by summing every posting list of the query's terms: what <see cref="RankBm25Async(string, int, CancellationToken)"/>
+    /// must equal (tested on random corpora) and what the benchmarks measure it against.
     /// </summary>
     public Task<IReadOnlyList<KeywordHit>> RankExhaustiveAsync(string query, int limit, CancellationToken cancellationToken = default) =>
+        RankExhaustiveAsync(KeywordQuery.Parse(query), limit, cancellationToken);
+
+    /// <inheritdoc cref="RankExhaustiveAsync(string, int, CancellationToken)"/>
+    public Task<IReadOnlyList<KeywordHit>> RankExhaustiveAsync(KeywordQuery query, int limit, CancellationToken cancellationToken = default) =>
         RankAsync(ExhaustiveSql, query, limit, cancellationToken);
 
-    private async Task<IReadOnlyList<KeywordHit>> RankAsync(string sql, string query, int limit, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<KeywordHit>> RankAsync(string sql, KeywordQuery query, int limit, CancellationToken cancellationToken)
     {
-        var terms = TextAnalyzer.QueryTerms(query);
-        if (terms.Count == 0)
+        if (query.IsEmpty)
         {
             return [];
         }
+        var hits = await RankOnceAsync(sql, query, limit, cancellationToken);
+        // KeywordQuery.Relaxed: a query whose minimum-should-match finds nothing is answered with any term instead.
+        return hits.Count == 0 && query.Relaxed is { } relaxed ? await RankOnceAsync(sql, relaxed, limit, cancellationToken) : hits;
+    }
+
+    private async Task<IReadOnlyList<KeywordHit>> RankOnceAsync(string sql, KeywordQuery query, int limit, CancellationToken cancellationToken)
+    {
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("terms", terms.Keys.ToArray());
-        command.Parameters.AddWithValue("qtf", terms.Values.ToArray());
+        command.Parameters.AddWithValue("terms", query.Terms.Select(t => t.Term).ToArray());
+        command.Parameters.AddWithValue("qtf", query.Terms.Select(t => t.Weight).ToArray());
+        command.Parameters.AddWithValue("minMatch", query.MinimumShouldMatch);
         command.Parameters.AddWithValue("k1", K1);
         command.Parameters.AddWithValue("b", B);
         command.Parameters.AddWithValue("limit", limit);

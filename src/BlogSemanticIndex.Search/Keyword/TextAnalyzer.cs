@@ -7,8 +7,9 @@ namespace BlogSemanticIndex.Search.Keyword;
 public readonly record struct AnalyzedToken(string Term, int Start, int End);
 
 /// <summary>
-/// Splits mixed Latin/CJK text into index terms. The same analyzer runs at index time and query time, so a
-/// change here requires rebuilding the keyword index (<see cref="KeywordIndexWriter.RebuildAllAsync"/>).
+/// Splits mixed Latin/CJK text into index terms. The same analyzer runs at index time and query time (where
+/// <see cref="KeywordQuery"/> chooses and weighs the query's terms among them), so a change here requires rebuilding the
+/// keyword index (<see cref="KeywordIndexWriter.RebuildAllAsync"/>).
 /// </summary>
 /// <remarks>
 /// <list type="bullet">
@@ -57,36 +58,6 @@ public static class TextAnalyzer
             }
         }
         return tokens;
-    }
-
-    /// <summary>
-    /// The distinct terms of a query with how often each occurs (BM25 sums a repeated query term twice). In a CJK run
-    /// of two or more characters only the bigrams are query terms; a lone character stays a unigram.
-    /// </summary>
-    /// <remarks>
-    /// Why not the unigrams too: a single Han character occurs in most Chinese posts, so its posting list is nearly
-    /// the whole Chinese corpus, while its idf is near zero and it barely changes the ranking. A ten-character query
-    /// summed ~20 such lists: 419 ms of BM25 per Chinese query over 25,000 posts (bench/LoadBench) against ~35 ms
-    /// for English. Bigrams alone are what Lucene's CJKAnalyzer searches; the index keeps the unigrams, so a
-    /// one-character query still finds its posts.
-    /// </remarks>
-    public static IReadOnlyDictionary<string, int> QueryTerms(string query)
-    {
-        var tokens = Analyze(query);
-        var counts = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var token in tokens)
-        {
-            if (IsCjkUnigram(token) && tokens.Any(other => IsCjkBigram(other) && other.Start <= token.Start && token.End <= other.End))
-            {
-                continue;
-            }
-            counts[token.Term] = counts.GetValueOrDefault(token.Term) + 1;
-        }
-        return counts;
-
-        static bool IsCjkUnigram(AnalyzedToken token) => IsCjk(token.Term) && token.Term.EnumerateRunes().Count() == 1;
-        static bool IsCjkBigram(AnalyzedToken token) => IsCjk(token.Term) && token.Term.EnumerateRunes().Count() == 2;
-        static bool IsCjk(string term) => term.EnumerateRunes().All(TextAnalyzer.IsCjk);
     }
 
     private static int AnalyzeCjkRun(string text, int start, List<AnalyzedToken> tokens)
@@ -212,7 +183,8 @@ public static class TextAnalyzer
         return term;
     }
 
-    private static Rune RuneAt(string text, int index) =>
+    /// <summary>The rune at <paramref name="index"/>; U+FFFD for an unpaired surrogate.</summary>
+    internal static Rune RuneAt(string text, int index) =>
         Rune.DecodeFromUtf16(text.AsSpan(index), out var rune, out _) == System.Buffers.OperationStatus.Done ? rune : Rune.ReplacementChar;
 
     internal static bool IsCjk(Rune rune)

@@ -100,12 +100,16 @@ internal sealed class HostedQueryEmbedder(EncoderHost host) : IQueryEmbedder
         : "the encoder is still loading");
 }
 
-/// <summary>Healthy once the encoder is loaded, degraded while it loads, unhealthy when it could not be loaded.</summary>
+/// <summary>
+/// Healthy once the encoder is loaded (the searches' instance too, when they have their own), degraded while it loads,
+/// unhealthy when it could not be loaded.
+/// </summary>
 internal sealed class EncoderHealthCheck(EncoderHost host, EncoderOptions options) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (host.Loaded is { } encoder)
+        // The searches' instance loads after the indexer's: until then a semantic search answers 503 "still loading".
+        if (host.Loaded is { } encoder && host.QueryLoaded is not null)
         {
             var info = encoder.Info;
             return Task.FromResult(HealthCheckResult.Healthy($"{info.Name} loaded", new Dictionary<string, object>

@@ -25,6 +25,19 @@ public sealed class SearchOptions
     /// <summary>How many BM25-ranked posts the keyword leg contributes at most (substring matches are always added).</summary>
     public int KeywordCandidates { get; set; } = 1000;
 
+    /// <summary>
+    /// Where the keyword leg's BM25 ranks: <c>lucene</c> (this node's in-memory Lucene.NET copy of the keyword statistics,
+    /// built at start and kept current from PostgreSQL; PostgreSQL ranks until it is built) or <c>postgres</c> (always
+    /// the pruned top k in PostgreSQL).
+    /// </summary>
+    public string KeywordIndex { get; set; } = "lucene";
+
+    /// <summary>How often a node's Lucene keyword index looks for changes (one single-row read when nothing changed).</summary>
+    public TimeSpan KeywordIndexRefresh { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Whether this node ranks the keyword leg in its own Lucene index.</summary>
+    public bool UsesLuceneKeywordIndex => KeywordIndex.Equals("lucene", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The k of reciprocal-rank fusion: score = Σ weight / (k + rank).</summary>
     public int RrfK { get; set; } = 60;
 
@@ -100,6 +113,14 @@ public sealed class SearchOptions
         if (KeywordCandidates is < 1 or > 100000)
         {
             errors.Add($"{SectionName}:KeywordCandidates is {KeywordCandidates}; allowed: 1 to 100000.");
+        }
+        if (!KeywordIndex.Equals("lucene", StringComparison.OrdinalIgnoreCase) && !KeywordIndex.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{SectionName}:KeywordIndex is \"{KeywordIndex}\"; allowed: lucene, postgres.");
+        }
+        if (KeywordIndexRefresh < TimeSpan.FromMilliseconds(10) || KeywordIndexRefresh > TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{SectionName}:KeywordIndexRefresh is {KeywordIndexRefresh}; allowed: 00:00:00.01 to 00:00:01.");
         }
         if (RrfK is < 1 or > 1000)
         {

@@ -33,6 +33,14 @@ public static class SearchServiceCollectionExtensions
         services.TryAddSingleton(sp => new WhiteningStore(sp.GetRequiredService<NpgsqlDataSource>(),
             configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>()));
         services.AddKeywordIndex();
+        var searchOptions = configuration.GetSection(SearchOptions.SectionName).Get<SearchOptions>() ?? new SearchOptions();
+        if (searchOptions.UsesLuceneKeywordIndex)
+        {
+            // The keyword searcher and the ranking cache take the index when it is registered; the sync builds it.
+            services.TryAddSingleton<LuceneKeywordIndex>();
+            services.TryAddSingleton<KeywordChangeFeed>();
+            services.AddHostedService<KeywordIndexSync>();
+        }
         services.TryAddSingleton<KeywordSearcher>();
         services.TryAddSingleton<SemanticSearcher>();
         services.TryAddSingleton<RankingCache>();

@@ -20,9 +20,9 @@ public sealed class KeywordTopKTests
     ];
 
     /// <summary>A Zipf-like pick: early words are far more frequent, so some posting lists are long and some short.</summary>
-    private static string Word(Random random) => Vocabulary[(int)(Vocabulary.Length * Math.Pow(random.NextDouble(), 2.5))];
+    internal static string Word(Random random) => Vocabulary[(int)(Vocabulary.Length * Math.Pow(random.NextDouble(), 2.5))];
 
-    private static string Document(Random random) =>
+    internal static string Document(Random random) =>
         string.Join(' ', Enumerable.Range(0, random.Next(1, 40)).Select(_ => Word(random)));
 
     private static async Task<List<KeywordHit>> TopKWithSeedRowsAsync(TestIndexDatabase database, string query, int k, int seedRows, double probeCost)

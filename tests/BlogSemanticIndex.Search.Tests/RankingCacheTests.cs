@@ -9,7 +9,7 @@ namespace BlogSemanticIndex.Search.Tests;
 public sealed class RankingCacheTests
 {
     /// <summary>Keyword mode never embeds; a semantic search here would be a test bug.</summary>
-    private sealed class NoEmbedder : IQueryEmbedder
+    internal sealed class NoEmbedder : IQueryEmbedder
     {
         public string ModelName => "none";
 

@@ -12,9 +12,10 @@ public readonly record struct KeywordHit(long Cid, double Score, bool SubstringM
 /// The keyword leg: BM25 (k1 0.9, b 0.4, Lucene's idf) over the per-post term statistics, followed by every
 /// post Typecho's own search would find (<c>title LIKE '%q%' OR text LIKE '%q%'</c>, spaces as <c>%</c>,
 /// case-insensitive) that BM25 did not rank, so a result set never misses what the blog's own search finds.
-/// The query text only ever travels as parameters.
+/// The query text only ever travels as parameters. BM25 ranks in this node's <see cref="LuceneKeywordIndex"/> once it
+/// is built, else in PostgreSQL; both give the same list.
 /// </summary>
-public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
+public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneKeywordIndex? index = null)
 {
     public const double K1 = 0.9;
     public const double B = 0.4;
@@ -41,6 +42,7 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
         JOIN keyword_docs d ON d.cid = k.cid
         CROSS JOIN stats s
         GROUP BY k.cid
+        HAVING count(*) >= @msm
         ORDER BY score DESC, k.cid
         LIMIT @limit
         """;
@@ -89,31 +91,57 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// BM25 alone: the <paramref name="limit"/> best posts sharing at least one analysed term with the query, best
-    /// first (ties by cid), from the pruned top-k search in PostgreSQL.
+    /// first (ties by cid): from the Lucene index when it is built, else the pruned top-k search in PostgreSQL.
     /// </summary>
     public Task<IReadOnlyList<KeywordHit>> RankBm25Async(string query, int limit, CancellationToken cancellationToken = default) =>
-        RankAsync(TopKSql, query, limit, cancellationToken);
+        RankBm25Async(KeywordQuery.Parse(query), limit, cancellationToken);
+
+    /// <inheritdoc cref="RankBm25Async(string, int, CancellationToken)"/>
+    /// <remarks>
+    /// A <see cref="KeywordQuery.MinimumShouldMatch"/> above 1 is honoured by the Lucene index and by the exhaustive
+    /// sum; the pruned PostgreSQL function has no such cut, so without the Lucene index such a query is summed.
+    /// </remarks>
+    public Task<IReadOnlyList<KeywordHit>> RankBm25Async(KeywordQuery query, int limit, CancellationToken cancellationToken = default)
+    {
+        if (index is { IsReady: true })
+        {
+            return Task.FromResult(index.Search(query, limit));
+        }
+        return RankAsync(query.MinimumShouldMatch > 1 ? ExhaustiveSql : TopKSql, query, limit, cancellationToken);
+    }
 
     /// <summary>
-    /// The same ranking by summing every posting list of the query's terms: what <see cref="RankBm25Async"/> must
-    /// equal (tested on random corpora) and what the benchmarks measure it against.
+    /// The same ranking by summing every posting list of the query's terms in PostgreSQL: what
+    /// <see cref="RankBm25Async(string, int, CancellationToken)"/> must equal (tested on random corpora) and what the
+    /// benchmarks measure it against.
     /// </summary>
     public Task<IReadOnlyList<KeywordHit>> RankExhaustiveAsync(string query, int limit, CancellationToken cancellationToken = default) =>
+        RankExhaustiveAsync(KeywordQuery.Parse(query), limit, cancellationToken);
+
+    /// <inheritdoc cref="RankExhaustiveAsync(string, int, CancellationToken)"/>
+    public Task<IReadOnlyList<KeywordHit>> RankExhaustiveAsync(KeywordQuery query, int limit, CancellationToken cancellationToken = default) =>
         RankAsync(ExhaustiveSql, query, limit, cancellationToken);
 
-    private async Task<IReadOnlyList<KeywordHit>> RankAsync(string sql, string query, int limit, CancellationToken cancellationToken)
+    /// <summary>The pruned top k in PostgreSQL, whether or not the Lucene index is built (the benchmarks' reference).</summary>
+    internal Task<IReadOnlyList<KeywordHit>> RankPrunedInPostgresAsync(string query, int limit, CancellationToken cancellationToken = default) =>
+        RankAsync(TopKSql, KeywordQuery.Parse(query), limit, cancellationToken);
+
+    private async Task<IReadOnlyList<KeywordHit>> RankAsync(string sql, KeywordQuery query, int limit, CancellationToken cancellationToken)
     {
-        var terms = TextAnalyzer.QueryTerms(query);
-        if (terms.Count == 0)
+        if (query.Terms.Count == 0)
         {
             return [];
         }
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("terms", terms.Keys.ToArray());
-        command.Parameters.AddWithValue("qtf", terms.Values.ToArray());
+        command.Parameters.AddWithValue("terms", query.Terms.Keys.ToArray());
+        command.Parameters.AddWithValue("qtf", query.Terms.Values.ToArray());
         command.Parameters.AddWithValue("k1", K1);
         command.Parameters.AddWithValue("b", B);
         command.Parameters.AddWithValue("limit", limit);
+        if (sql == ExhaustiveSql)
+        {
+            command.Parameters.AddWithValue("msm", Math.Max(1, query.MinimumShouldMatch));
+        }
         var hits = new List<KeywordHit>();
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))

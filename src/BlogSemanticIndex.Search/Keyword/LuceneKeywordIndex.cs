@@ -55,6 +55,9 @@ public sealed class LuceneKeywordIndex : IDisposable
     /// <summary>When the index last held every change committed to the store (the start of the poll that found it current).</summary>
     public DateTimeOffset? CurrentAt => Interlocked.Read(ref _currentAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
 
+    /// <summary>How far behind the store the index may be at <paramref name="now"/>: the time since it was last known current.</summary>
+    public TimeSpan? LagAt(DateTimeOffset now) => CurrentAt is { } current ? (now - current < TimeSpan.Zero ? TimeSpan.Zero : now - current) : null;
+
     /// <summary>Records that every change committed before <paramref name="pollStartedAt"/> is applied.</summary>
     public void MarkCurrent(DateTimeOffset pollStartedAt) => Interlocked.Exchange(ref _currentAtTicks, pollStartedAt.UtcTicks);
 

@@ -76,6 +76,10 @@ public static class BsiHost
         {
             health.AddCheck<BlogSourceHealthCheck>("blog");
         }
+        if (configuration.GetSection(SearchOptions.SectionName).Get<SearchOptions>() is not { UsesLuceneKeywordIndex: false })
+        {
+            health.AddCheck<Search.Keyword.KeywordIndexHealthCheck>("keywordIndex");
+        }
 
         var app = builder.Build();
         // First, so everything after it (the rate limits, the request log) sees the visitor a trusted proxy names.

@@ -22,6 +22,12 @@ public sealed class SearchOptions
     /// <summary>How many posts the semantic leg contributes (its ranking depth, and so its share of the total).</summary>
     public int SemanticCandidates { get; set; } = 100;
 
+    /// <summary>
+    /// The semantic leg keeps only posts more similar to the query than nonsense gets to this blog
+    /// (<see cref="SemanticFloor"/>), so a query that matches nothing returns nothing; false keeps its whole list.
+    /// </summary>
+    public bool RelevanceFloor { get; set; } = true;
+
     /// <summary>How many BM25-ranked posts the keyword leg contributes at most (substring matches are always added).</summary>
     public int KeywordCandidates { get; set; } = 1000;
 

@@ -42,6 +42,7 @@ public static class SearchServiceCollectionExtensions
             services.AddHostedService<KeywordIndexSync>();
         }
         services.TryAddSingleton<KeywordSearcher>();
+        services.TryAddSingleton<SemanticFloor>();
         services.TryAddSingleton<SemanticSearcher>();
         services.TryAddSingleton<RankingCache>();
         services.TryAddSingleton<SearchService>();

@@ -46,3 +46,16 @@ CREATE CONSTRAINT TRIGGER keyword_docs_change_log AFTER INSERT OR UPDATE OR DELE
     DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION keyword_change_log();
 CREATE TRIGGER keyword_docs_change_log_truncated AFTER TRUNCATE ON keyword_docs
     FOR EACH STATEMENT EXECUTE FUNCTION keyword_change_log();
+
+-- The semantic leg's relevance floor per vector space (a model's raw vectors, whitening_version 0, or one whitening
+-- version): the best similarity nonsense probes reach against this blog's chunks (SemanticFloor). Written by the
+-- first search that needs it; a new whitening version gets its own row, and a row is computed again when the
+-- space's chunk count has moved by a quarter since.
+CREATE TABLE semantic_floors (
+    model_id           int         NOT NULL REFERENCES encoder_models (id) ON DELETE CASCADE,
+    whitening_version  int         NOT NULL,
+    similarity         float8      NOT NULL,
+    chunks             bigint      NOT NULL,
+    computed_at        timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model_id, whitening_version)
+);

@@ -56,6 +56,9 @@ public sealed class SearchOptions
     /// <summary>The ranking cache's size, in ranked posts summed over its entries (an entry of 1,000 posts is ~50 kB).</summary>
     public int RankingCachePosts { get; set; } = 500_000;
 
+    /// <summary>Query vectors kept for repeated queries (<see cref="CachingQueryEmbedder"/>; ~1.5 kB each at 384 dimensions); 0 turns the cache off.</summary>
+    public int QueryVectorCacheSize { get; set; } = 10_000;
+
     /// <summary>Weight of the keyword leg in hybrid fusion.</summary>
     public double KeywordWeight { get; set; } = 1;
 
@@ -135,6 +138,10 @@ public sealed class SearchOptions
         if (RankingCacheSeconds is < 0 or > 86400)
         {
             errors.Add($"{SectionName}:RankingCacheSeconds is {RankingCacheSeconds}; allowed: 0 (off) to 86400.");
+        }
+        if (QueryVectorCacheSize is < 0 or > 10_000_000)
+        {
+            errors.Add($"{SectionName}:QueryVectorCacheSize is {QueryVectorCacheSize}; allowed: 0 (off) to 10000000 query vectors.");
         }
         if (RankingCachePosts < 1)
         {

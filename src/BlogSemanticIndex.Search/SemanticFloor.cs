@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace BlogSemanticIndex.Search;
@@ -16,7 +17,7 @@ namespace BlogSemanticIndex.Search;
 /// Kept in <c>semantic_floors</c> per (model, whitening version), so each whitening fit gets its own and every node and
 /// <c>bsi status</c> read the same value; computed again when the space's chunk count moved by a quarter.
 /// </remarks>
-public sealed class SemanticFloor(NpgsqlDataSource dataSource)
+public sealed class SemanticFloor(NpgsqlDataSource dataSource, ILogger<SemanticFloor>? logger = null)
 {
     /// <summary>How long a node trusts the floor it read before looking at the chunk count again.</summary>
     private static readonly TimeSpan Reuse = TimeSpan.FromMinutes(10);
@@ -30,47 +31,59 @@ public sealed class SemanticFloor(NpgsqlDataSource dataSource)
     private readonly SemaphoreSlim _computing = new(1, 1);
 
     /// <summary>
-    /// The floor of (<paramref name="modelId"/>, <paramref name="whiteningVersion"/>, 0 for raw vectors), from this
-    /// node's memory, the table, or computed with <paramref name="bestSimilarity"/> (a probe's best similarity in the space).
+    /// The floor of (<paramref name="modelId"/>, <paramref name="whiteningVersion"/>, 0 for raw vectors) if this node
+    /// knows it, else null while it is read or computed in the background with <paramref name="bestSimilarity"/> (a
+    /// probe's best similarity in the space): computing embeds 48 probes, which must not count against a visitor's
+    /// request timeout. A floor older than <see cref="Reuse"/> is still returned while it is checked again.
     /// </summary>
+    public double? TryGet(int modelId, int whiteningVersion, Func<string, CancellationToken, Task<double>> bestSimilarity)
+    {
+        var key = (modelId, whiteningVersion);
+        var known = _floors.TryGetValue(key, out var floor);
+        if ((!known || DateTimeOffset.UtcNow - floor.ReadAt >= Reuse) && _computing.Wait(0))
+        {
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await GetAsync(modelId, whiteningVersion, bestSimilarity, CancellationToken.None);
+                }
+                catch (Exception e)
+                {
+                    logger?.LogWarning(e, "Relevance floor of model {Model}, whitening version {Whitening} could not be computed; searches run without it",
+                        modelId, whiteningVersion);
+                }
+                finally
+                {
+                    _computing.Release();
+                }
+            });
+        }
+        return known ? floor.Similarity : null;
+    }
+
+    /// <summary>The floor, read or computed now (at most one computation per node runs: callers serialise on it).</summary>
     public async Task<double> GetAsync(int modelId, int whiteningVersion, Func<string, CancellationToken, Task<double>> bestSimilarity,
         CancellationToken cancellationToken)
     {
-        var key = (modelId, whiteningVersion);
-        if (_floors.TryGetValue(key, out var known) && DateTimeOffset.UtcNow - known.ReadAt < Reuse)
+        var chunks = await CountChunksAsync(modelId, cancellationToken);
+        var stored = await ReadAsync(modelId, whiteningVersion, cancellationToken);
+        double similarity;
+        if (stored is { } row && Math.Abs(chunks - row.Chunks) <= RecomputeGrowth * Math.Max(row.Chunks, 1))
         {
-            return known.Similarity;
+            similarity = row.Similarity;
         }
-        await _computing.WaitAsync(cancellationToken);
-        try
+        else
         {
-            if (_floors.TryGetValue(key, out known) && DateTimeOffset.UtcNow - known.ReadAt < Reuse)
+            similarity = double.NegativeInfinity;
+            foreach (var probe in Probes)
             {
-                return known.Similarity;
+                similarity = Math.Max(similarity, await bestSimilarity(probe, cancellationToken));
             }
-            var chunks = await CountChunksAsync(modelId, cancellationToken);
-            var stored = await ReadAsync(modelId, whiteningVersion, cancellationToken);
-            double similarity;
-            if (stored is { } row && Math.Abs(chunks - row.Chunks) <= RecomputeGrowth * Math.Max(row.Chunks, 1))
-            {
-                similarity = row.Similarity;
-            }
-            else
-            {
-                similarity = double.NegativeInfinity;
-                foreach (var probe in Probes)
-                {
-                    similarity = Math.Max(similarity, await bestSimilarity(probe, cancellationToken));
-                }
-                await WriteAsync(modelId, whiteningVersion, similarity, chunks, cancellationToken);
-            }
-            _floors[key] = (similarity, DateTimeOffset.UtcNow);
-            return similarity;
+            await WriteAsync(modelId, whiteningVersion, similarity, chunks, cancellationToken);
         }
-        finally
-        {
-            _computing.Release();
-        }
+        _floors[(modelId, whiteningVersion)] = (similarity, DateTimeOffset.UtcNow);
+        return similarity;
     }
 
     private async Task<long> CountChunksAsync(int modelId, CancellationToken cancellationToken)

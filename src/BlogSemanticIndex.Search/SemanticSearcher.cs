@@ -49,14 +49,33 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
             {
                 return hits;
             }
-            var minimum = await floor.GetAsync(model.Id, active?.Version ?? 0, async (probe, probeCt) =>
+            // Until this node knows the floor (computed in the background at the first search), no post is held back.
+            if (floor.TryGet(model.Id, active?.Version ?? 0, (probe, probeCt) => BestSimilarityAsync(active, model, probe, probeCt)) is not { } minimum)
             {
-                var vector = embedder.EmbedQuery(probe);
-                var best = await NearestPostsAsync(active, model, active is null ? vector : active.Model.Transform(vector), excludeCid: null, 1, probeCt);
-                return best.Count == 0 ? double.NegativeInfinity : best[0].Similarity;
-            }, ct);
+                return hits;
+            }
             return [.. hits.Select(h => h with { ClearsFloor = h.Similarity > minimum })];
         }, cancellationToken);
+    }
+
+    /// <summary>Computes the active space's relevance floor now if this node does not know it yet (start-up, tests, evaluation).</summary>
+    public async Task<double?> PrepareRelevanceFloorAsync(CancellationToken cancellationToken = default)
+    {
+        if (floor is null)
+        {
+            return null;
+        }
+        var model = await RequireActiveModelAsync(matchEmbedder: true, cancellationToken);
+        return await whitening.RunOnActiveAsync((active, ct) =>
+            floor.GetAsync(model.Id, active?.Version ?? 0, (probe, probeCt) => BestSimilarityAsync(active, model, probe, probeCt), ct), cancellationToken);
+    }
+
+    /// <summary>How similar the nearest chunk is to <paramref name="text"/> embedded as a query.</summary>
+    private async Task<double> BestSimilarityAsync(ActiveWhitening? active, ActiveModel model, string text, CancellationToken cancellationToken)
+    {
+        var vector = embedder.EmbedQuery(text);
+        var best = await NearestPostsAsync(active, model, active is null ? vector : active.Model.Transform(vector), excludeCid: null, 1, cancellationToken);
+        return best.Count == 0 ? double.NegativeInfinity : best[0].Similarity;
     }
 
     /// <summary>

@@ -18,9 +18,10 @@ public sealed class RelevanceFloorTests(EncoderFixture encoder)
         var corpus = await TestCorpus.CreateAsync(encoder.Encoder, options);
         var ds = corpus.Database.DataSource;
         var wrapped = Options.Create(options);
-        var search = new SearchService(ds, new KeywordSearcher(ds),
-            new SemanticSearcher(ds, new WhiteningStore(ds), encoder.Embedder, wrapped, new SemanticFloor(ds)), wrapped);
-        return (corpus, search);
+        var semantic = new SemanticSearcher(ds, new WhiteningStore(ds), encoder.Embedder, wrapped, new SemanticFloor(ds));
+        // A node computes the floor in the background at its first semantic search; here it is known from the start.
+        Assert.NotNull(await semantic.PrepareRelevanceFloorAsync());
+        return (corpus, new SearchService(ds, new KeywordSearcher(ds), semantic, wrapped));
     }
 
     [Theory]

@@ -48,7 +48,9 @@ internal sealed class EncoderHost(
                 logger.LogInformation("Encoder {Model}@{Revision} loaded: {Dimensions} dims, {Device} {Precision}",
                     encoder.Info.Name, encoder.Info.Revision, encoder.Info.Dimensions, encoder.Info.Device, encoder.Info.Precision);
                 _loaded.SetResult(encoder);
-                _queryLoaded.SetResult(separateQueryEncoder ? SentenceEncoder.Create(options) : encoder);
+                // Queries get an instance of their own when the indexer holds the other, or when they run in another precision.
+                var queryOptions = options.ForQueries();
+                _queryLoaded.SetResult(separateQueryEncoder || queryOptions.Precision != options.Precision ? SentenceEncoder.Create(queryOptions) : encoder);
             }
             catch (Exception e)
             {

@@ -20,9 +20,12 @@ public sealed class RankingCache : IDisposable
     private readonly TimeSpan _timeToLive;
     private readonly MemoryCache? _cache;
     private readonly LuceneKeywordIndex? _keywordIndex;
+    private readonly SemanticFloor? _floor;
 
-    public RankingCache(NpgsqlDataSource dataSource, IOptions<SearchOptions> options, LuceneKeywordIndex? keywordIndex = null)
+    public RankingCache(NpgsqlDataSource dataSource, IOptions<SearchOptions> options, LuceneKeywordIndex? keywordIndex = null,
+        SemanticFloor? floor = null)
     {
+        _floor = options.Value.RelevanceFloor ? floor : null;
         _dataSource = dataSource;
         _keywordIndex = keywordIndex;
         _timeToLive = TimeSpan.FromSeconds(options.Value.RankingCacheSeconds);
@@ -53,8 +56,11 @@ public sealed class RankingCache : IDisposable
         // The ranking saw the store at this generation or later if the keyword index held it before ranking began, or if
         // there was no index built before or after (PostgreSQL ranked).
         var heldBefore = _keywordIndex is { IsReady: true } ? _keywordIndex.AppliedGeneration : (long?)null;
+        // Nor while the relevance floor is still being computed: the ranking may hold posts the floor will drop.
+        var floorSettled = _floor?.Settled ?? true;
         var ranking = await rank();
-        var current = _keywordIndex is null || (heldBefore is { } held ? held >= generation : !_keywordIndex.IsReady);
+        var current = (_keywordIndex is null || (heldBefore is { } held ? held >= generation : !_keywordIndex.IsReady))
+            && floorSettled && (_floor?.Settled ?? true);
         // A degraded ranking (one leg failed) is not kept: the next search tries both legs again.
         if (ranking.Warnings is null && current)
         {

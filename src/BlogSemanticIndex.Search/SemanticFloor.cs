@@ -31,6 +31,12 @@ public sealed class SemanticFloor(NpgsqlDataSource dataSource, ILogger<SemanticF
     private readonly SemaphoreSlim _computing = new(1, 1);
 
     /// <summary>
+    /// Whether no floor is being read or computed. Rankings made meanwhile may list posts the coming floor will drop,
+    /// so the ranking cache does not keep them.
+    /// </summary>
+    public bool Settled => _computing.CurrentCount == 1;
+
+    /// <summary>
     /// The floor of (<paramref name="modelId"/>, <paramref name="whiteningVersion"/>, 0 for raw vectors) if this node
     /// knows it, else null while it is read or computed in the background with <paramref name="bestSimilarity"/> (a
     /// probe's best similarity in the space): computing embeds 48 probes, which must not count against a visitor's

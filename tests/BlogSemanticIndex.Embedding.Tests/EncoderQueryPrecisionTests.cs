@@ -4,11 +4,11 @@ namespace BlogSemanticIndex.Embedding.Tests;
 public sealed class EncoderQueryPrecisionTests
 {
     [Fact]
-    public void Auto_means_bf16_on_a_cpu_with_bf16_and_the_encoder_precision_elsewhere()
+    public void Auto_means_the_encoder_precision()
     {
         var options = new EncoderOptions { Device = "cpu", Precision = "fp32" };
-        Assert.Equal(DeviceSelection.CpuSupportsBf16 ? "bf16" : "fp32", options.ForQueries().Precision);
-        Assert.Equal("fp32", options.Precision);
+        Assert.Equal("fp32", options.ForQueries().Precision);
+        Assert.Equal("bf16", new EncoderOptions { Precision = "bf16" }.ForQueries().Precision);
     }
 
     [Fact]

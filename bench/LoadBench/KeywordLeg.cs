@@ -63,13 +63,19 @@ internal static class KeywordLeg
     }
 
     /// <param name="dataSource">A pool of one connection, so one PostgreSQL backend does all the work and its CPU time is read.</param>
-    public static async Task<(IReadOnlyList<KeywordLegTiming> Timings, int Mismatches, double LuceneBuildSeconds)> MeasureAsync(
+    public static async Task<(IReadOnlyList<KeywordLegTiming> Timings, int Mismatches, double LuceneBuildSeconds, double ProductBuildSeconds)> MeasureAsync(
         NpgsqlDataSource dataSource, Corpus corpus, IReadOnlyList<string> queries, IReadOnlyDictionary<string, string> kindOf, int depth)
     {
         var searcher = new KeywordSearcher(dataSource);
         var clock = Stopwatch.StartNew();
         using var lucene = LuceneBm25.Build(corpus);
         var luceneBuild = clock.Elapsed.TotalSeconds;
+        // The product's per-node index, built from PostgreSQL as a node builds it at start.
+        clock.Restart();
+        using var product = new LuceneKeywordIndex();
+        var generation = new System.Runtime.CompilerServices.StrongBox<long>();
+        await product.RebuildAsync(new KeywordChangeFeed(dataSource).ReadAllAsync(generation, CancellationToken.None), () => generation.Value, CancellationToken.None);
+        var productBuild = clock.Elapsed.TotalSeconds;
         int backend;
         await using (var pid = dataSource.CreateCommand("SELECT pg_backend_pid()"))
         {
@@ -81,9 +87,11 @@ internal static class KeywordLeg
             ("PostgreSQL, every posting list summed, top 10", q => searcher.RankExhaustiveAsync(q, 10)),
             ("PostgreSQL, pruned (MaxScore), top 10", q => searcher.RankBm25Async(q, 10)),
             ("Lucene.NET BM25, top 10 (reference)", q => { lucene.Search(q, 10); return Task.CompletedTask; }),
+            ("product: node's Lucene index, exact BM25, top 10", q => { product.Search(KeywordQuery.Parse(q), 10); return Task.CompletedTask; }),
             ($"PostgreSQL, every posting list summed, top {depth}", q => searcher.RankExhaustiveAsync(q, depth)),
             ($"PostgreSQL, pruned (MaxScore), top {depth}", q => searcher.RankBm25Async(q, depth)),
             ($"Lucene.NET BM25, top {depth} (reference)", q => { lucene.Search(q, depth); return Task.CompletedTask; }),
+            ($"product: node's Lucene index, exact BM25, top {depth}", q => { product.Search(KeywordQuery.Parse(q), depth); return Task.CompletedTask; }),
         };
         // Warm-up (JIT, caches), and the pruned answers checked against the exhaustive ones on every query.
         var mismatches = 0;
@@ -91,7 +99,12 @@ internal static class KeywordLeg
         {
             foreach (var k in new[] { 10, depth })
             {
-                if (!(await searcher.RankBm25Async(query, k)).SequenceEqual(await searcher.RankExhaustiveAsync(query, k)))
+                var exhaustive = await searcher.RankExhaustiveAsync(query, k);
+                if (!(await searcher.RankBm25Async(query, k)).SequenceEqual(exhaustive))
+                {
+                    mismatches++;
+                }
+                if (!product.Search(KeywordQuery.Parse(query), k).SequenceEqual(exhaustive))
                 {
                     mismatches++;
                 }
@@ -131,7 +144,7 @@ internal static class KeywordLeg
                     latency.GetValueAtPercentile(50) / 1000.0, latency.GetValueAtPercentile(99) / 1000.0, cpuNs / 1e6 / latency.TotalCount));
             }
         }
-        return (timings, mismatches, luceneBuild);
+        return (timings, mismatches, luceneBuild, productBuild);
     }
 
     /// <summary>CPU time a process has run, in nanoseconds (the scheduler's own count, not clock ticks).</summary>

@@ -1,3 +1,4 @@
+using BlogSemanticIndex.Search.Keyword;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -9,17 +10,24 @@ namespace BlogSemanticIndex.Search;
 /// of the generation instead of both legs again. The generation (table <c>index_generation</c>, migration V006) is
 /// bumped by every change to <c>posts</c> and by a switch of model or whitening, and is read before ranking: a
 /// ranking made while a post was being hidden is stored under the old generation, which no later search asks
-/// for, so a hidden or deleted post is never served from here.
+/// for, so a hidden or deleted post is never served from here. With a <see cref="LuceneKeywordIndex"/>, a ranking is
+/// kept only when the index already held that generation when ranking began (it may lag the store by a poll), so a
+/// ranking from an older copy is never stored under a newer generation.
 /// </summary>
 public sealed class RankingCache : IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeSpan _timeToLive;
     private readonly MemoryCache? _cache;
+    private readonly LuceneKeywordIndex? _keywordIndex;
+    private readonly SemanticFloor? _floor;
 
-    public RankingCache(NpgsqlDataSource dataSource, IOptions<SearchOptions> options)
+    public RankingCache(NpgsqlDataSource dataSource, IOptions<SearchOptions> options, LuceneKeywordIndex? keywordIndex = null,
+        SemanticFloor? floor = null)
     {
+        _floor = options.Value.RelevanceFloor ? floor : null;
         _dataSource = dataSource;
+        _keywordIndex = keywordIndex;
         _timeToLive = TimeSpan.FromSeconds(options.Value.RankingCacheSeconds);
         _cache = options.Value.RankingCacheSeconds > 0
             ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.RankingCachePosts })
@@ -45,9 +53,16 @@ public sealed class RankingCache : IDisposable
             SearchMetrics.RankingCacheHits.Add(1);
             return cached;
         }
+        // The ranking saw the store at this generation or later if the keyword index held it before ranking began, or if
+        // there was no index built before or after (PostgreSQL ranked).
+        var heldBefore = _keywordIndex is { IsReady: true } ? _keywordIndex.AppliedGeneration : (long?)null;
+        // Nor while the relevance floor is still being computed: the ranking may hold posts the floor will drop.
+        var floorSettled = _floor?.Settled ?? true;
         var ranking = await rank();
+        var current = (_keywordIndex is null || (heldBefore is { } held ? held >= generation : !_keywordIndex.IsReady))
+            && floorSettled && (_floor?.Settled ?? true);
         // A degraded ranking (one leg failed) is not kept: the next search tries both legs again.
-        if (ranking.Warnings is null)
+        if (ranking.Warnings is null && current)
         {
             _cache.Set(key, ranking, new MemoryCacheEntryOptions { Size = ranking.Posts.Count + 1, AbsoluteExpirationRelativeToNow = _timeToLive });
         }

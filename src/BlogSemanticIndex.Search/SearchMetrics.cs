@@ -42,4 +42,8 @@ public static class SearchMetrics
     /// <summary>Searches answered from <see cref="RankingCache"/> (the legs did not run).</summary>
     public static readonly Counter<long> RankingCacheHits = Meter.CreateCounter<long>(
         "bsi.search.ranking_cache.hits", "{request}", "Searches whose ranking came from the ranking cache.");
+
+    /// <summary>Query embeddings answered from <see cref="CachingQueryEmbedder"/> (the encoder did not run).</summary>
+    public static readonly Counter<long> QueryVectorCacheHits = Meter.CreateCounter<long>(
+        "bsi.search.query_vector_cache.hits", "{query}", "Query vectors that came from the query vector cache.");
 }

@@ -24,8 +24,27 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
     /// <summary>How many posts the semantic leg contributes (its ranking depth, and so its share of the total).</summary>
     public int SemanticCandidates { get; set; } = 100;
 
+    /// <summary>
+    /// The semantic leg keeps only posts more similar to the query than nonsense gets to this blog
+    /// (<see cref="SemanticFloor"/>), so a query that matches nothing returns nothing; false keeps its whole list.
+    /// </summary>
+    public bool RelevanceFloor { get; set; } = true;
+
     /// <summary>How many BM25-ranked posts the keyword leg contributes at most (substring matches are always added).</summary>
     public int KeywordCandidates { get; set; } = 1000;
+
+    /// <summary>
+    /// Where the keyword leg's BM25 ranks: <c>lucene</c> (this node's in-memory Lucene.NET copy of the keyword statistics,
+    /// built at start and kept current from PostgreSQL; PostgreSQL ranks until it is built) or <c>postgres</c> (always
+    /// the pruned top k in PostgreSQL).
+    /// </summary>
+    public string KeywordIndex { get; set; } = "lucene";
+
+    /// <summary>How often a node's Lucene keyword index looks for changes (one single-row read when nothing changed).</summary>
+    public TimeSpan KeywordIndexRefresh { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Whether this node ranks the keyword leg in its own Lucene index.</summary>
+    public bool UsesLuceneKeywordIndex => KeywordIndex.Equals("lucene", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The k of reciprocal-rank fusion: score = Σ weight / (k + rank).</summary>
     public int RrfK { get; set; } = 60;
@@ -38,6 +57,9 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
 
     /// <summary>The ranking cache's size, in ranked posts summed over its entries (an entry of 1,000 posts is ~50 kB).</summary>
     public int RankingCachePosts { get; set; } = 500_000;
+
+    /// <summary>Query vectors kept for repeated queries (<see cref="CachingQueryEmbedder"/>; ~1.5 kB each at 384 dimensions); 0 turns the cache off.</summary>
+    public int QueryVectorCacheSize { get; set; } = 10_000;
 
     /// <summary>Weight of the keyword leg in hybrid fusion.</summary>
     public double KeywordWeight { get; set; } = 1;
@@ -103,6 +125,14 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
         {
             errors.Add($"{SectionName}:KeywordCandidates is {KeywordCandidates}; allowed: 1 to 100000.");
         }
+        if (!KeywordIndex.Equals("lucene", StringComparison.OrdinalIgnoreCase) && !KeywordIndex.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{SectionName}:KeywordIndex is \"{KeywordIndex}\"; allowed: lucene, postgres.");
+        }
+        if (KeywordIndexRefresh < TimeSpan.FromMilliseconds(10) || KeywordIndexRefresh > TimeSpan.FromSeconds(1))
+        {
+            errors.Add($"{SectionName}:KeywordIndexRefresh is {KeywordIndexRefresh}; allowed: 00:00:00.01 to 00:00:01.");
+        }
         if (RrfK is < 1 or > 1000)
         {
             errors.Add($"{SectionName}:RrfK is {RrfK}; allowed: 1 to 1000 (60 is the usual value).");
@@ -110,6 +140,10 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
         if (RankingCacheSeconds is < 0 or > 86400)
         {
             errors.Add($"{SectionName}:RankingCacheSeconds is {RankingCacheSeconds}; allowed: 0 (off) to 86400.");
+        }
+        if (QueryVectorCacheSize is < 0 or > 10_000_000)
+        {
+            errors.Add($"{SectionName}:QueryVectorCacheSize is {QueryVectorCacheSize}; allowed: 0 (off) to 10000000 query vectors.");
         }
         if (RankingCachePosts < 1)
         {

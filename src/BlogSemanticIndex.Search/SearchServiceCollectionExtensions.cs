@@ -32,17 +32,31 @@ public static class SearchServiceCollectionExtensions
         services.TryAddSingleton<IQueryEmbedder>(sp => new SentenceEncoderQueryEmbedder(sp.GetRequiredService<SentenceEncoder>()));
         services.TryAddSingleton(sp => new WhiteningStore(sp.GetRequiredService<NpgsqlDataSource>(),
             configuration.GetSection(WhiteningOptions.SectionName).Get<WhiteningOptions>()));
+        var searchOptions = configuration.GetSection(SearchOptions.SectionName).Get<SearchOptions>() ?? new SearchOptions();
         services.AddKeywordIndex();
+        if (searchOptions.UsesLuceneKeywordIndex)
+        {
+            // The keyword searcher and the ranking cache take the index when it is registered; the sync builds it.
+            services.TryAddSingleton<LuceneKeywordIndex>();
+            services.TryAddSingleton<KeywordChangeFeed>();
+            services.AddHostedService<KeywordIndexSync>();
+        }
         services.TryAddSingleton<KeywordSearcher>();
-        services.TryAddSingleton<SemanticSearcher>();
+        services.TryAddSingleton<SemanticFloor>();
+        // Searches embed through the query vector cache when it is on (Search:QueryVectorCacheSize).
+        if (searchOptions.QueryVectorCacheSize > 0)
+        {
+            services.TryAddSingleton(sp => new CachingQueryEmbedder(sp.GetRequiredService<IQueryEmbedder>(), searchOptions.QueryVectorCacheSize));
+        }
+        services.TryAddSingleton(sp => new SemanticSearcher(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<WhiteningStore>(),
+            (IQueryEmbedder?)sp.GetService<CachingQueryEmbedder>() ?? sp.GetRequiredService<IQueryEmbedder>(),
+            sp.GetRequiredService<IOptions<SearchOptions>>(), sp.GetRequiredService<SemanticFloor>()));
         services.TryAddSingleton<RankingCache>();
         services.TryAddSingleton<SearchService>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IndexStoreOutage>();
         services.AddProblemDetails();
 
-        var options = new SearchOptions();
-        configuration.GetSection(SearchOptions.SectionName).Bind(options);
         services.AddRateLimiter(limiter =>
         {
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
@@ -64,10 +78,10 @@ public static class SearchServiceCollectionExtensions
                     extensions: new Dictionary<string, object?> { ["retryAfterSeconds"] = seconds }).ExecuteAsync(context.HttpContext);
             };
         });
-        if (options.CorsOrigins.Length > 0)
+        if (searchOptions.CorsOrigins.Length > 0)
         {
             services.AddCors(cors => cors.AddPolicy(SearchApi.CorsPolicy, policy => policy
-                .WithOrigins(options.CorsOrigins)
+                .WithOrigins(searchOptions.CorsOrigins)
                 .WithMethods("GET")
                 .WithHeaders(SearchApi.ApiKeyHeader)));
         }

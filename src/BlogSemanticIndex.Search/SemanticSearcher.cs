@@ -6,17 +6,22 @@ using Pgvector;
 
 namespace BlogSemanticIndex.Search;
 
-/// <summary>A post the semantic leg found: the cosine similarity of its best chunk, and that chunk.</summary>
-public readonly record struct SemanticHit(long Cid, double Similarity, long ChunkId);
+/// <summary>
+/// A post the semantic leg found: the cosine similarity of its best chunk, that chunk, and whether the similarity clears
+/// the space's relevance floor (<see cref="SemanticFloor"/>; true when the floor is off).
+/// </summary>
+public readonly record struct SemanticHit(long Cid, double Similarity, long ChunkId, bool ClearsFloor = true);
 
 /// <summary>Why the semantic leg cannot run (no index yet, or the index was built by another encoder).</summary>
 public sealed class SemanticUnavailableException(string message) : Exception(message);
 
 /// <summary>
 /// The semantic leg: the query vector (whitened when a whitening version is live) against the chunk vectors
-/// through pgvector's HNSW index, then per post the best chunk wins.
+/// through pgvector's HNSW index, then per post the best chunk wins; with <see cref="SearchOptions.RelevanceFloor"/>,
+/// each hit says whether it clears the space's <see cref="SemanticFloor"/> (the caller decides what that removes).
 /// </summary>
-public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore whitening, IQueryEmbedder embedder, IOptions<SearchOptions> options)
+public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore whitening, IQueryEmbedder embedder, IOptions<SearchOptions> options,
+    SemanticFloor? floor = null)
 {
     /// <summary>Chunks fetched per wanted post: posts have several chunks, and the best chunk per post is kept.</summary>
     private const int ChunksPerPost = 4;
@@ -37,9 +42,40 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
         var started = Stopwatch.GetTimestamp();
         var raw = embedder.EmbedQuery(query);
         SearchMetrics.QueryEmbeddingDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        return await whitening.RunOnActiveAsync(
-            (active, ct) => NearestPostsAsync(active, model, active is null ? raw : active.Model.Transform(raw), excludeCid: null, limit, ct),
-            cancellationToken);
+        return await whitening.RunOnActiveAsync(async (active, ct) =>
+        {
+            var hits = await NearestPostsAsync(active, model, active is null ? raw : active.Model.Transform(raw), excludeCid: null, limit, ct);
+            if (floor is null || !_options.RelevanceFloor)
+            {
+                return hits;
+            }
+            // Until this node knows the floor (computed in the background at the first search), no post is held back.
+            if (floor.TryGet(model.Id, active?.Version ?? 0, (probe, probeCt) => BestSimilarityAsync(active, model, probe, probeCt)) is not { } minimum)
+            {
+                return hits;
+            }
+            return [.. hits.Select(h => h with { ClearsFloor = h.Similarity > minimum })];
+        }, cancellationToken);
+    }
+
+    /// <summary>Computes the active space's relevance floor now if this node does not know it yet (start-up, tests, evaluation).</summary>
+    public async Task<double?> PrepareRelevanceFloorAsync(CancellationToken cancellationToken = default)
+    {
+        if (floor is null)
+        {
+            return null;
+        }
+        var model = await RequireActiveModelAsync(matchEmbedder: true, cancellationToken);
+        return await whitening.RunOnActiveAsync((active, ct) =>
+            floor.GetAsync(model.Id, active?.Version ?? 0, (probe, probeCt) => BestSimilarityAsync(active, model, probe, probeCt), ct), cancellationToken);
+    }
+
+    /// <summary>How similar the nearest chunk is to <paramref name="text"/> embedded as a query.</summary>
+    private async Task<double> BestSimilarityAsync(ActiveWhitening? active, ActiveModel model, string text, CancellationToken cancellationToken)
+    {
+        var vector = embedder.EmbedQuery(text);
+        var best = await NearestPostsAsync(active, model, active is null ? vector : active.Model.Transform(vector), excludeCid: null, 1, cancellationToken);
+        return best.Count == 0 ? double.NegativeInfinity : best[0].Similarity;
     }
 
     /// <summary>

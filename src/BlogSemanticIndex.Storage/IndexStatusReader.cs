@@ -18,7 +18,8 @@ public sealed record IndexStatus(
     IReadOnlyList<SkippedPostStatus> Skipped,
     double? LagSeconds,
     IReadOnlyList<ScriptShare> Scripts,
-    long? Pending = null)
+    long? Pending = null,
+    double? SimilarityFloor = null)
 {
     /// <summary>How many of the latest skipped posts <see cref="Skipped"/> lists.</summary>
     public const int SkippedListed = 50;
@@ -89,8 +90,19 @@ public sealed class IndexStatusReader(NpgsqlDataSource dataSource, MigrationRunn
                 reader.IsDBNull(9) ? null : Math.Round(reader.GetDouble(9), 1),
                 []);
         }
+        if (schemaVersion >= SemanticFloorVersion)
+        {
+            await using var floor = dataSource.CreateCommand("""
+                SELECT f.similarity FROM active_index a
+                JOIN semantic_floors f ON f.model_id = a.model_id AND f.whitening_version = coalesce(a.whitening_version, 0)
+                """);
+            status = status with { SimilarityFloor = await floor.ExecuteScalarAsync(cancellationToken) as double? };
+        }
         return schemaVersion < ScriptCharsVersion ? status : status with { Scripts = await ReadScriptsAsync(cancellationToken) };
     }
+
+    /// <summary>The migration that added <c>semantic_floors</c>.</summary>
+    private const int SemanticFloorVersion = 12;
 
     /// <summary>The migration that added <c>chunks.script_chars</c>.</summary>
     private const int ScriptCharsVersion = 5;

@@ -20,9 +20,9 @@ public sealed class KeywordTopKTests
     ];
 
     /// <summary>A Zipf-like pick: early words are far more frequent, so some posting lists are long and some short.</summary>
-    private static string Word(Random random) => Vocabulary[(int)(Vocabulary.Length * Math.Pow(random.NextDouble(), 2.5))];
+    internal static string Word(Random random) => Vocabulary[(int)(Vocabulary.Length * Math.Pow(random.NextDouble(), 2.5))];
 
-    private static string Document(Random random) =>
+    internal static string Document(Random random) =>
         string.Join(' ', Enumerable.Range(0, random.Next(1, 40)).Select(_ => Word(random)));
 
     /// <summary><c>keyword_top_k</c> with the given budgets, relaxed as <see cref="KeywordSearcher"/> relaxes a query that finds nothing.</summary>

@@ -9,7 +9,7 @@ namespace BlogSemanticIndex.Search.Tests;
 public sealed class RankingCacheTests
 {
     /// <summary>Keyword mode never embeds; a semantic search here would be a test bug.</summary>
-    private sealed class NoEmbedder : IQueryEmbedder
+    internal sealed class NoEmbedder : IQueryEmbedder
     {
         public string ModelName => "none";
 
@@ -39,9 +39,9 @@ public sealed class RankingCacheTests
         var search = await CreateAsync(database, (1, "pgvector index tuning"), (2, "pgvector recall at ef_search 400"));
         Assert.Equal([1, 2], (await CidsAsync(search, "pgvector")).Order());
 
-        // Post 2's text and keyword statistics go behind the cache's back (the posts table is untouched, so the
+        // Post 2's text and postings go behind the cache's back (posts and keyword_docs are untouched, so the
         // generation does not move): ranked afresh, "pgvector" would find post 1 only.
-        await using (var drop = database.DataSource.CreateCommand("DELETE FROM keyword_docs WHERE cid = 2; DELETE FROM chunks WHERE cid = 2"))
+        await using (var drop = database.DataSource.CreateCommand("DELETE FROM keyword_postings WHERE cid = 2; DELETE FROM chunks WHERE cid = 2"))
         {
             await drop.ExecuteNonQueryAsync();
         }

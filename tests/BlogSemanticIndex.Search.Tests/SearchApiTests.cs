@@ -19,6 +19,10 @@ public sealed class SearchApiTests(EncoderFixture encoder)
     {
         public HttpClient Client { get; } = client;
 
+        public IServiceProvider Services => app.Services;
+
+        public TestCorpus Corpus => corpus;
+
         public async ValueTask DisposeAsync()
         {
             Client.Dispose();
@@ -43,6 +47,44 @@ public sealed class SearchApiTests(EncoderFixture encoder)
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new Host(app, corpus, new HttpClient { BaseAddress = new Uri(address) });
+    }
+
+    private static async Task<(int Total, long[] Cids)> KeywordSearchAsync(HttpClient client, string query)
+    {
+        using var json = JsonDocument.Parse(await client.GetStringAsync($"/search?mode=keyword&q={Uri.EscapeDataString(query)}"));
+        return (json.RootElement.GetProperty("total").GetInt32(),
+            [.. json.RootElement.GetProperty("hits").EnumerateArray().Select(h => h.GetProperty("cid").GetInt64())]);
+    }
+
+    [Fact]
+    public async Task A_post_hidden_while_serving_is_never_shown_and_leaves_the_keyword_index_within_a_poll()
+    {
+        await using var host = await StartAsync();
+        var index = host.Services.GetRequiredService<Keyword.LuceneKeywordIndex>();
+        for (var waited = 0; !index.IsReady && waited < 100; waited++)
+        {
+            await Task.Delay(100);
+        }
+        Assert.True(index.IsReady, "the node's keyword index was not built within 10 s");
+        var before = await KeywordSearchAsync(host.Client, "connection network");
+        Assert.Contains(3, before.Cids);
+
+        // What the indexer does when a post becomes private, a draft, or is deleted.
+        await using (var hide = host.Corpus.Database.DataSource.CreateCommand("DELETE FROM posts WHERE cid = 3"))
+        {
+            await hide.ExecuteNonQueryAsync();
+        }
+        // Never shown, even before this node's index has polled (pages are read from the posts table); the total
+        // follows within a poll (Search:KeywordIndexRefresh, 250 ms; 10 s allowed on this shared machine).
+        var after = await KeywordSearchAsync(host.Client, "connection network");
+        Assert.DoesNotContain(3, after.Cids);
+        for (var waited = 0; after.Total != before.Total - 1 && waited < 100; waited++)
+        {
+            await Task.Delay(100);
+            after = await KeywordSearchAsync(host.Client, "connection network");
+            Assert.DoesNotContain(3, after.Cids);
+        }
+        Assert.Equal(before.Total - 1, after.Total);
     }
 
     [Fact]

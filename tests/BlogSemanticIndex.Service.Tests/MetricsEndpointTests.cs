@@ -56,6 +56,19 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.DemoService servic
         Assert.Equal(0, metrics.Value("bsi_index_last_poll_failed"));
         Assert.Equal(await service.CountAsync("SELECT count(*) FROM chunks"), metrics.Value("bsi_index_chunks"));
 
+        // This node's Lucene keyword index follows the store within a poll (250 ms) or so.
+        var keywordDeadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(metrics.TryValue("bsi_keyword_index_posts", out var keywordPosts) && keywordPosts == metrics.Value("bsi_index_posts"))
+            && DateTime.UtcNow < keywordDeadline)
+        {
+            await Task.Delay(250);
+            (_, metrics) = await service.ScrapeAsync();
+        }
+        Assert.Equal(1, metrics.Value("bsi_keyword_index_ready"));
+        Assert.Equal(metrics.Value("bsi_index_posts"), metrics.Value("bsi_keyword_index_posts"));
+        Assert.InRange(metrics.Value("bsi_keyword_index_lag_seconds"), 0, 2);
+        Assert.Equal(await service.CountAsync("SELECT value FROM index_generation"), metrics.Value("bsi_keyword_index_generation"));
+
         // Every distinct chunk text was run through the encoder once, and that took time.
         Assert.Contains("# TYPE bsi_embedded_chunks_total counter", metrics.Text);
         Assert.Equal(await service.CountAsync("SELECT count(DISTINCT text_hash) FROM chunk_embeddings"), metrics.Value("bsi_embedded_chunks_total"));

@@ -28,6 +28,10 @@ public sealed class ServeCommandTests
         var modelCheck = health.RootElement.GetProperty("checks").GetProperty("model");
         Assert.Equal("builtin:minilm", modelCheck.GetProperty("data").GetProperty("model").GetString());
         Assert.Equal(384, modelCheck.GetProperty("data").GetProperty("dimensions").GetInt32());
+        // The node's keyword index is built (from an empty store here) and current.
+        var keywordIndexCheck = health.RootElement.GetProperty("checks").GetProperty("keywordIndex");
+        Assert.True(keywordIndexCheck.GetProperty("data").GetProperty("ready").GetBoolean());
+        Assert.InRange(keywordIndexCheck.GetProperty("data").GetProperty("lagSeconds").GetDouble(), 0, 5);
 
         // Twice, as a terminal's Ctrl+C under `dotnet run` or `kill` of a process group delivers it: the second signal
         // must not crash the shutdown the first one started.

@@ -12,9 +12,10 @@ public readonly record struct KeywordHit(long Cid, double Score, bool SubstringM
 /// The keyword leg: BM25 (k1 0.9, b 0.4, Lucene's idf) over the per-post term statistics, followed by every
 /// post Typecho's own search would find (<c>title LIKE '%q%' OR text LIKE '%q%'</c>, spaces as <c>%</c>,
 /// case-insensitive) that BM25 did not rank, so a result set never misses what the blog's own search finds.
-/// The query text only ever travels as parameters.
+/// The query text only ever travels as parameters. BM25 ranks in this node's <see cref="LuceneKeywordIndex"/> once it
+/// is built, else in PostgreSQL; both give the same list.
 /// </summary>
-public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
+public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneKeywordIndex? index = null)
 {
     public const double K1 = 0.9;
     public const double B = 0.4;
@@ -92,18 +93,28 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
 
     /// <summary>
     /// BM25 alone: the <paramref name="limit"/> best posts matching the query's <see cref="KeywordQuery"/> (its terms,
-    /// at least its minimum-should-match of them), best first (ties by cid), from the pruned top-k search in PostgreSQL.
+    /// at least its minimum-should-match of them), best first (ties by cid): from the Lucene index when it is built, else
+    /// the pruned top-k search in PostgreSQL.
     /// </summary>
     public Task<IReadOnlyList<KeywordHit>> RankBm25Async(string query, int limit, CancellationToken cancellationToken = default) =>
         RankBm25Async(KeywordQuery.Parse(query), limit, cancellationToken);
 
     /// <inheritdoc cref="RankBm25Async(string, int, CancellationToken)"/>
-    public Task<IReadOnlyList<KeywordHit>> RankBm25Async(KeywordQuery query, int limit, CancellationToken cancellationToken = default) =>
-        RankAsync(TopKSql, query, limit, cancellationToken);
+    public Task<IReadOnlyList<KeywordHit>> RankBm25Async(KeywordQuery query, int limit, CancellationToken cancellationToken = default)
+    {
+        if (index is { IsReady: true })
+        {
+            var hits = index.Search(query, limit);
+            // KeywordQuery.Relaxed: a query whose minimum-should-match finds nothing is answered with any term instead.
+            return Task.FromResult(hits.Count == 0 && query.Relaxed is { } relaxed ? index.Search(relaxed, limit) : hits);
+        }
+        return RankAsync(TopKSql, query, limit, cancellationToken);
+    }
 
     /// <summary>
-    /// The same ranking by summing every posting list of the query's terms: what <see cref="RankBm25Async(string, int, CancellationToken)"/>
-    /// must equal (tested on random corpora) and what the benchmarks measure it against.
+    /// The same ranking by summing every posting list of the query's terms in PostgreSQL: what
+    /// <see cref="RankBm25Async(string, int, CancellationToken)"/> must equal (tested on random corpora) and what the
+    /// benchmarks measure it against.
     /// </summary>
     public Task<IReadOnlyList<KeywordHit>> RankExhaustiveAsync(string query, int limit, CancellationToken cancellationToken = default) =>
         RankExhaustiveAsync(KeywordQuery.Parse(query), limit, cancellationToken);
@@ -111,6 +122,10 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource)
     /// <inheritdoc cref="RankExhaustiveAsync(string, int, CancellationToken)"/>
     public Task<IReadOnlyList<KeywordHit>> RankExhaustiveAsync(KeywordQuery query, int limit, CancellationToken cancellationToken = default) =>
         RankAsync(ExhaustiveSql, query, limit, cancellationToken);
+
+    /// <summary>The pruned top k in PostgreSQL, whether or not the Lucene index is built (the benchmarks' reference).</summary>
+    internal Task<IReadOnlyList<KeywordHit>> RankPrunedInPostgresAsync(string query, int limit, CancellationToken cancellationToken = default) =>
+        RankAsync(TopKSql, KeywordQuery.Parse(query), limit, cancellationToken);
 
     private async Task<IReadOnlyList<KeywordHit>> RankAsync(string sql, KeywordQuery query, int limit, CancellationToken cancellationToken)
     {

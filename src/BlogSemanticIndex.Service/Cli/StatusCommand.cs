@@ -30,6 +30,9 @@ internal static class StatusCommand
             table.AddRow("pending", pending?.ToString() ?? "(no blog configured)");
             table.AddRow("model", status.ActiveModel ?? "(none yet)");
             table.AddRow("whitening version", status.ActiveWhiteningVersion?.ToString() ?? "(none: raw vectors)");
+            table.AddRow("similarity floor", status.SimilarityFloor is { } floor
+                ? $"{floor:F3} (the semantic leg keeps posts above it: the best similarity nonsense queries reach in this blog)"
+                : "(not computed yet: the first semantic search computes it)");
             table.AddRow("last poll", status.LastPollAt?.ToString("u") ?? "(never)");
             table.AddRow("lag", status.LastSuccessAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s since the last successful poll" : "(no successful poll yet)");
             foreach (var skipped in status.Skipped)

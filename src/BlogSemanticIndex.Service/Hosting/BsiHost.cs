@@ -64,11 +64,15 @@ public static class BsiHost
         builder.Services.AddMetricsEndpoint(configuration.GetMetricsOptions());
         var health = builder.Services.AddHealthChecks()
             .AddCachedCheck<IndexDatabaseHealthCheck>("database")
-            .AddCachedCheck<KeywordIndexHealthCheck>("keyword")
+            .AddCachedCheck<KeywordStoreHealthCheck>("keyword")
             .AddCachedCheck<EncoderHealthCheck>("model");
         if (indexing)
         {
             health.AddCachedCheck<BlogSourceHealthCheck>("blog");
+        }
+        if (configuration.GetSection(SearchOptions.SectionName).Get<SearchOptions>() is not { UsesLuceneKeywordIndex: false })
+        {
+            health.AddCheck<Search.Keyword.KeywordIndexHealthCheck>("keywordIndex");
         }
 
         var app = builder.Build();

@@ -123,10 +123,10 @@ internal sealed class BlogSourceHealthCheck(BlogSemanticIndex.Sources.ITypechoSo
 }
 
 /// <summary>
-/// The keyword index answers: its corpus statistics (one row, kept by the indexer's triggers, V006) are readable.
+/// The keyword store in the index database answers: its corpus statistics (one row, kept by the indexer's triggers, V006) are readable.
 /// Keyword search needs nothing else from the index database, so this is what tells whether it can answer.
 /// </summary>
-internal sealed class KeywordIndexHealthCheck(Npgsql.NpgsqlDataSource dataSource, IndexStoreOptions options) : IHealthCheck
+internal sealed class KeywordStoreHealthCheck(Npgsql.NpgsqlDataSource dataSource, IndexStoreOptions options) : IHealthCheck
 {
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         HealthBudget.RunAsync("the keyword index", HealthStatus.Unhealthy, async ct =>

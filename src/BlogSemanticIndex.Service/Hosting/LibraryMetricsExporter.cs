@@ -33,8 +33,11 @@ internal sealed class LibraryMetricsExporter : IDisposable
         var searchLogDropped = Metrics.CreateCounter("bsi_search_log_dropped_total",
             "Search log entries dropped: the queue was full or the index database refused the batch.");
         var rankingCacheHits = Metrics.CreateCounter("bsi_search_ranking_cache_hits_total", "Searches whose ranking came from the ranking cache.");
+        var queryVectorCacheHits = Metrics.CreateCounter("bsi_search_query_vector_cache_hits_total",
+            "Query vectors that came from the query vector cache (the encoder did not run).");
         _exports = new Dictionary<Instrument, Export>
         {
+            [SearchMetrics.QueryVectorCacheHits] = (value, _) => queryVectorCacheHits.Inc(value),
             [SearchLog.DroppedEntries] = (value, _) => searchLogDropped.Inc(value),
             [IndexingMetrics.EmbeddedChunks] = (value, _) => embeddedChunks.Inc(value),
             [IndexingMetrics.EmbeddingTime] = (value, _) => embeddingSeconds.Inc(value),

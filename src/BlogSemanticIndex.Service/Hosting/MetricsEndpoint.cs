@@ -52,6 +52,11 @@ internal static class MetricsEndpoint
         app.Services.GetRequiredService<LibraryMetricsExporter>();
         var indexStatus = app.Services.GetRequiredService<IndexStatusMetrics>();
         Metrics.DefaultRegistry.AddBeforeCollectCallback(indexStatus.UpdateAsync);
+        if (app.Services.GetService<Search.Keyword.LuceneKeywordIndex>() is { } keywordIndex)
+        {
+            var keywordIndexMetrics = new KeywordIndexMetrics(keywordIndex);
+            Metrics.DefaultRegistry.AddBeforeCollectCallback(keywordIndexMetrics.Update);
+        }
 
         app.UseHttpMetrics(http =>
         {

@@ -5,13 +5,13 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace BlogSemanticIndex.Service.Tests;
 
-public sealed class KeywordIndexHealthCheckTests
+public sealed class KeywordStoreHealthCheckTests
 {
     [Fact]
     public async Task Reports_the_posts_the_keyword_index_holds()
     {
         await using var database = await TestIndexDatabase.CreateAsync();
-        var check = new KeywordIndexHealthCheck(database.DataSource, new IndexStoreOptions { ConnectionString = database.ConnectionString });
+        var check = new KeywordStoreHealthCheck(database.DataSource, new IndexStoreOptions { ConnectionString = database.ConnectionString });
         var empty = await check.CheckHealthAsync(new HealthCheckContext());
 
         // What KeywordIndexWriter leaves behind for two posts of 10 and 30 terms (the triggers keep keyword_stats).
@@ -36,7 +36,7 @@ public sealed class KeywordIndexHealthCheckTests
     public async Task An_unmigrated_index_database_is_unhealthy_and_says_to_migrate()
     {
         await using var database = await TestIndexDatabase.CreateAsync(migrate: false);
-        var check = new KeywordIndexHealthCheck(database.DataSource, new IndexStoreOptions { ConnectionString = database.ConnectionString });
+        var check = new KeywordStoreHealthCheck(database.DataSource, new IndexStoreOptions { ConnectionString = database.ConnectionString });
 
         var result = await check.CheckHealthAsync(new HealthCheckContext());
 

@@ -28,7 +28,10 @@ internal static class StatusCommand
             table.AddRow("embeddings", status.Embeddings.ToString());
             table.AddRow("skipped posts", status.SkippedPosts.ToString());
             table.AddRow("pending", pending?.ToString() ?? "(no blog configured)");
-            table.AddRow("model", status.ActiveModel ?? "(none yet)");
+            table.AddRow("model in use", status.ActiveModel ?? "(none yet)");
+            var configured = ConfiguredModel.Resolve(configuration.GetEncoderOptions());
+            table.AddRow("model configured", Markup.Escape(configured.Identity ?? $"(cannot be loaded: {configured.Error})"));
+            table.AddRow("stored vectors", Markup.Escape(ConfiguredModel.DescribeMatch(status.ActiveModel, configured.Identity)));
             table.AddRow("whitening version", status.ActiveWhiteningVersion?.ToString() ?? "(none: raw vectors)");
             table.AddRow("last poll", status.LastPollAt?.ToString("u") ?? "(never)");
             table.AddRow("lag", status.LastSuccessAt is { } at ? $"{(DateTimeOffset.UtcNow - at).TotalSeconds:F0} s since the last successful poll" : "(no successful poll yet)");

@@ -13,7 +13,8 @@ internal static class ConfiguredModel
             var model = SentenceEncoder.Resolve(options);
             return ($"{model.Name}@{model.Revision}", null);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or InvalidDataException or NotSupportedException or UnauthorizedAccessException or InvalidOperationException
+                                   or ModelHub.HubException)
         {
             return (null, e.Message);
         }

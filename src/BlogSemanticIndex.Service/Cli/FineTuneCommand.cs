@@ -74,7 +74,8 @@ internal static class FineTuneCommand
                     parseResult.GetValue(output)!.FullName, options);
                 return Task.FromResult(Train(run));
             }
-            catch (Exception e) when (e is SentencePairFormatException or FineTuneException or ArgumentException or DirectoryNotFoundException)
+            catch (Exception e) when (e is SentencePairFormatException or FineTuneException or ArgumentException or DirectoryNotFoundException
+                                       or ModelHub.HubException)
             {
                 Log.Fatal("{Reason}", e.Message);
                 return Task.FromResult(ExitCodes.BadConfiguration);

@@ -174,8 +174,7 @@ public static class EncoderTrainer
             foreach (var ((_, masterParameter), (_, workingParameter)) in masterParameters.Zip(compute.Model.named_parameters()))
             {
                 var gradient = workingParameter.grad;
-                // The grad slot holds its own reference, so the scope may dispose this handle.
-                masterParameter.grad = gradient is null ? null : gradient.to(ScalarType.Float32) / scaler.Scale;
+                masterParameter.grad = gradient is null ? null : (gradient.to(ScalarType.Float32) / scaler.Scale).DetachFromDisposeScope();
                 workingParameter.grad = null;
             }
         }

@@ -61,25 +61,64 @@ public sealed class SentenceEncoder : IDisposable
     public static SentenceEncoder Create(EncoderOptions options)
     {
         options.EnsureValid();
+        var resolved = Resolve(options);
+        return FromFolder(resolved.Folder, options, resolved.Name, resolved.Revision);
+    }
+
+    /// <summary>
+    /// The folder, name and revision of the model <paramref name="options"/> names, without loading its weights (a
+    /// builtin is imported first if needed). The pair (name, revision) is what stored vectors are recorded with.
+    /// </summary>
+    public static ResolvedModel Resolve(EncoderOptions options)
+    {
         var model = options.Model.Trim();
         if (BuiltinModel.Find(model) is { } builtin)
         {
             var imported = builtin.EnsureImported();
-            return FromFolder(imported.Folder, options, builtin.ModelId, imported.Revision);
+            return new ResolvedModel(imported.Folder, builtin.ModelId, imported.Revision);
         }
         if (Directory.Exists(model))
         {
-            return FromFolder(model, options, Path.GetFullPath(model), "local");
+            // A folder's weights can change under the same path (a fine-tune written over it): its revision is
+            // their hash, so the indexer sees a new model and never mixes vectors of the old weights with the new.
+            return new ResolvedModel(model, Path.GetFullPath(model), WeightsRevision(model));
         }
         if (LooksLikeRepoId(model))
         {
             var revision = string.IsNullOrWhiteSpace(options.Revision) ? "main" : options.Revision.Trim();
             var folder = ModelCache.FromEnvironment().ResolveLocal(model, revision);
             // The snapshot folder is named by its commit: the revision recorded with every vector.
-            return FromFolder(folder, options, model, Path.GetFileName(folder));
+            return new ResolvedModel(folder, model, Path.GetFileName(folder));
         }
         throw new DirectoryNotFoundException(
             $"{EncoderOptions.SectionName}:Model '{model}' is neither a builtin ({string.Join(", ", BuiltinModel.All.Select(m => m.ModelId))}), an existing model folder, nor a hub id (org/name).");
+    }
+
+    /// <summary>
+    /// "sha256:" and the first 16 hex digits of the SHA-256 of a model folder's weight files (the transformer's
+    /// checkpoint, and each shard of a sharded one).
+    /// </summary>
+    public static string WeightsRevision(string folder)
+    {
+        var manifest = ModulesManifest.Load(folder);
+        var checkpoint = CheckpointLoader.FindCheckpoint(manifest.TransformerPath);
+        var files = new List<string> { checkpoint };
+        if (Path.GetFileName(checkpoint) == CheckpointLoader.SafeTensorsIndexFile)
+        {
+            files.AddRange(CheckpointLoader.ShardFiles(checkpoint));
+        }
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in files)
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+            var buffer = new byte[1 << 20];
+            int read;
+            while ((read = stream.Read(buffer)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+            }
+        }
+        return "sha256:" + Convert.ToHexStringLower(hash.GetHashAndReset())[..16];
     }
 
     /// <summary>An <c>org/name</c> hub id rather than a path (which <see cref="Directory.Exists"/> already tried).</summary>
@@ -121,7 +160,7 @@ public sealed class SentenceEncoder : IDisposable
         var maxTokens = Math.Min(tokenizer.MaxLength, config.MaxPositionEmbeddings);
         var info = new ModelInfo(
             Name: name ?? folder,
-            Revision: revision ?? "local",
+            Revision: revision ?? WeightsRevision(folder),
             Folder: Path.GetFullPath(folder),
             Architecture: $"BertModel ({config.NumHiddenLayers} layers, hidden {config.HiddenSize}, {config.NumAttentionHeads} heads, {config.HiddenAct})",
             Dimensions: config.HiddenSize,
@@ -290,3 +329,6 @@ public sealed class SentenceEncoder : IDisposable
 
     public void Dispose() => model.Dispose();
 }
+
+/// <summary>A model named in <c>Encoder:Model</c>, located: its folder, and the name and revision vectors are recorded with.</summary>
+public sealed record ResolvedModel(string Folder, string Name, string Revision);

@@ -94,7 +94,8 @@ public static class CheckpointLoader
         }
     }
 
-    private static Dictionary<string, Tensor> ReadShards(string indexPath)
+    /// <summary>The shard files a <c>model.safetensors.index.json</c> names, in the order first named.</summary>
+    public static IReadOnlyList<string> ShardFiles(string indexPath)
     {
         var folder = Path.GetDirectoryName(indexPath)!;
         var index = JsonNode.Parse(File.ReadAllText(indexPath)) as JsonObject;
@@ -102,10 +103,15 @@ public static class CheckpointLoader
         {
             throw new InvalidDataException($"{indexPath}: no weight_map object.");
         }
+        return [.. weightMap.Select(p => p.Value!.GetValue<string>()).Distinct().Select(shard => Path.Combine(folder, shard))];
+    }
+
+    private static Dictionary<string, Tensor> ReadShards(string indexPath)
+    {
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
-        foreach (var shard in weightMap.Select(p => p.Value!.GetValue<string>()).Distinct())
+        foreach (var shard in ShardFiles(indexPath))
         {
-            foreach (var (name, tensor) in SafeTensors.Load(Path.Combine(folder, shard)))
+            foreach (var (name, tensor) in SafeTensors.Load(shard))
             {
                 result[name] = tensor;
             }

@@ -13,9 +13,11 @@ namespace BlogSemanticIndex.Embedding.Modeling;
 /// <c>encoder.layer.0.attention.self.query.weight</c>, ...).
 /// </summary>
 /// <remarks>
-/// Built for inference: after loading and moving to the target device and dtype, call <see cref="PrepareForInference"/>,
+/// For inference: after loading and moving to the target device and dtype, call <see cref="PrepareForInference"/>,
 /// which fuses the query, key and value projections into one matrix (the separate parameters become views of it, so
-/// the state dict still reads as before and no memory is duplicated).
+/// the state dict still reads as before and no memory is duplicated). For training, leave it unprepared: the forward
+/// pass then concatenates the three projections each call, so gradients reach each parameter, and avoids in-place
+/// activations whose inputs autograd needs.
 /// </remarks>
 public sealed class BertModel : Module<Tensor, Tensor, Tensor>
 {
@@ -201,7 +203,8 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
         var batch = hidden.shape[0];
         var length = hidden.shape[1];
 
-        var qkv = Dense(hidden, attention.Self.FusedWeight, attention.Self.FusedBias);
+        var (qkvWeight, qkvBias) = attention.Self.Projection();
+        var qkv = Dense(hidden, qkvWeight, qkvBias);
         // [batch, length, 3, heads, headDim] -> [3, batch, heads, length, headDim]. On the CPU one copy, after which the
         // attention kernel reads each head contiguously (faster than the strided views, copy included); CUDA's flash
         // attention reads the strided views as they are.
@@ -217,11 +220,15 @@ internal sealed class BertLayer : Module<Tensor, Tensor?, Tensor>
         attended = F.layer_norm(attended, [hiddenSize], attention.Output.Norm.weight, attention.Output.Norm.bias, eps);
 
         var inner = Dense(attended, intermediate.Dense.weight!, intermediate.Dense.bias);
+        // In place saves a copy of the largest activation at inference; under autograd GELU's backward needs its input.
+        var inPlace = !inner.requires_grad;
         inner = activation switch
         {
-            "gelu" => inner.gelu_(),
-            "gelu_new" or "gelu_pytorch_tanh" => inner.gelu_(TorchSharp.Modules.GELU.Approximate.tanh),
-            _ => inner.relu_(),
+            "gelu" => inPlace ? inner.gelu_() : inner.gelu(),
+            "gelu_new" or "gelu_pytorch_tanh" => inPlace
+                ? inner.gelu_(TorchSharp.Modules.GELU.Approximate.tanh)
+                : inner.gelu(TorchSharp.Modules.GELU.Approximate.tanh),
+            _ => inPlace ? inner.relu_() : inner.relu(),
         };
         var outer = Dense(inner, output.Dense.weight!, output.Dense.bias).add_(attended);
         return F.layer_norm(outer, [hiddenSize], output.Norm.weight, output.Norm.bias, eps).MoveToOuterDisposeScope();
@@ -260,8 +267,13 @@ internal sealed class BertSelfAttention : Module
         RegisterComponents();
     }
 
-    public Tensor FusedWeight => fusedWeight ?? throw new InvalidOperationException("Call BertModel.PrepareForInference() before running the model.");
-    public Tensor FusedBias => fusedBias ?? throw new InvalidOperationException("Call BertModel.PrepareForInference() before running the model.");
+    /// <summary>
+    /// The [3·hidden, hidden] query-key-value projection: the fused matrix once <see cref="Fuse"/> ran, otherwise a fresh
+    /// concatenation of the three parameters (differentiable, for training).
+    /// </summary>
+    public (Tensor Weight, Tensor Bias) Projection() => fusedWeight is not null && fusedBias is not null
+        ? (fusedWeight, fusedBias)
+        : (torch.cat([query.weight!, key.weight!, value.weight!], 0), torch.cat([query.bias!, key.bias!, value.bias!], 0));
 
     /// <summary>One [3·hidden, hidden] projection instead of three; the three parameters become views into it.</summary>
     public void Fuse()

@@ -19,6 +19,7 @@ public static class BsiCommandLine
         root.Subcommands.Add(ReindexCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(FineTuneCommand.Create());
         root.Subcommands.Add(AdminCommand.Create());
         root.Subcommands.Add(ServiceCommand.Create());
         return root;

@@ -28,7 +28,10 @@ internal static class StatusCommand
             table.AddRow("embeddings", status.Embeddings.ToString());
             table.AddRow("skipped posts", status.SkippedPosts.ToString());
             table.AddRow("pending", pending?.ToString() ?? "(no blog configured)");
-            table.AddRow("model", status.ActiveModel ?? "(none yet)");
+            table.AddRow("model in use", status.ActiveModel ?? "(none yet)");
+            var configured = ConfiguredModel.Resolve(configuration.GetEncoderOptions());
+            table.AddRow("model configured", Markup.Escape(configured.Identity ?? $"(cannot be loaded: {configured.Error})"));
+            table.AddRow("stored vectors", Markup.Escape(ConfiguredModel.DescribeMatch(status.ActiveModel, configured.Identity)));
             table.AddRow("whitening version", status.ActiveWhiteningVersion?.ToString() ?? "(none: raw vectors)");
             table.AddRow("similarity floor", status.SimilarityFloor is { } floor
                 ? $"{floor:F3} (the semantic leg keeps posts above it: the best similarity nonsense queries reach in this blog)"

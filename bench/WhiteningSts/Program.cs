@@ -43,39 +43,7 @@ static double[] Cosines(IReadOnlyList<float[]> a, IReadOnlyList<float[]> b) =>
     [.. a.Select((x, i) => System.Numerics.Tensors.TensorPrimitives.CosineSimilarity(x, b[i]) is var c ? (double)c : 0)];
 
 // Spearman's ρ: Pearson correlation of the ranks, ties given their average rank (as scipy.stats.spearmanr).
-static double Spearman(double[] x, double[] y)
-{
-    var (rx, ry) = (Ranks(x), Ranks(y));
-    var (mx, my) = (rx.Average(), ry.Average());
-    double cov = 0, vx = 0, vy = 0;
-    for (var i = 0; i < rx.Length; i++)
-    {
-        cov += (rx[i] - mx) * (ry[i] - my);
-        vx += (rx[i] - mx) * (rx[i] - mx);
-        vy += (ry[i] - my) * (ry[i] - my);
-    }
-    return cov / Math.Sqrt(vx * vy);
-}
-
-static double[] Ranks(double[] values)
-{
-    var order = Enumerable.Range(0, values.Length).OrderBy(i => values[i]).ToArray();
-    var ranks = new double[values.Length];
-    for (var start = 0; start < order.Length;)
-    {
-        var end = start;
-        while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]])
-        {
-            end++;
-        }
-        for (var i = start; i <= end; i++)
-        {
-            ranks[order[i]] = (start + end) / 2.0 + 1;
-        }
-        start = end + 1;
-    }
-    return ranks;
-}
+static double Spearman(double[] x, double[] y) => MathNet.Numerics.Statistics.Correlation.Spearman(x, y);
 
 // stsb-en-*.csv: sentence1, sentence2, score (0–5), no header.
 static List<(string A, string B, double Score)> ReadPairs(string path) =>

@@ -55,40 +55,6 @@ internal static class VectorMath
         return dot / Math.Sqrt(na * nb);
     }
 
-    /// <summary>Spearman's rho: Pearson correlation of the ranks, ties given their average rank.</summary>
-    public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y)
-    {
-        var rx = Ranks(x);
-        var ry = Ranks(y);
-        var mx = rx.Average();
-        var my = ry.Average();
-        double sxy = 0, sxx = 0, syy = 0;
-        for (var i = 0; i < rx.Length; i++)
-        {
-            sxy += (rx[i] - mx) * (ry[i] - my);
-            sxx += (rx[i] - mx) * (rx[i] - mx);
-            syy += (ry[i] - my) * (ry[i] - my);
-        }
-        return sxy / Math.Sqrt(sxx * syy);
-    }
-
-    private static double[] Ranks(IReadOnlyList<double> values)
-    {
-        var order = Enumerable.Range(0, values.Count).OrderBy(i => values[i]).ToArray();
-        var ranks = new double[values.Count];
-        for (var start = 0; start < order.Length;)
-        {
-            var end = start;
-            while (end + 1 < order.Length && values[order[end + 1]] == values[order[start]])
-            {
-                end++;
-            }
-            for (var k = start; k <= end; k++)
-            {
-                ranks[order[k]] = (start + end) / 2.0 + 1;
-            }
-            start = end + 1;
-        }
-        return ranks;
-    }
+    /// <summary>Spearman's ρ (average ranks for ties, as scipy.stats.spearmanr).</summary>
+    public static double Spearman(IReadOnlyList<double> x, IReadOnlyList<double> y) => MathNet.Numerics.Statistics.Correlation.Spearman(x, y);
 }

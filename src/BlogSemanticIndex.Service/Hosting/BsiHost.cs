@@ -72,7 +72,7 @@ public static class BsiHost
         }
         if (configuration.GetSection(SearchOptions.SectionName).Get<SearchOptions>() is not { UsesLuceneKeywordIndex: false })
         {
-            health.AddCheck<Search.Keyword.KeywordIndexHealthCheck>("keywordIndex");
+            health.AddCachedCheck<Search.Keyword.KeywordIndexHealthCheck>("keywordIndex");
         }
 
         var app = builder.Build();

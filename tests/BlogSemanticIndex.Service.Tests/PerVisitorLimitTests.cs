@@ -35,6 +35,9 @@ public sealed class PerVisitorLimitTests : IAsyncLifetime
         var url = $"http://127.0.0.1:{ServeCommandTests.FreePort()}";
         var environment = ServeCommandTests.Environment(_database.ConnectionString);
         environment["BSI__Search__RateLimitPerMinute"] = SearchesPerMinute.ToString();
+        // These tests count answers, not latency: the first searches wait for the encoder to load, which on a loaded
+        // machine takes longer than the default 2 s Search:Timeout and would answer 503 instead of counting.
+        environment["BSI__Search__Timeout"] = "00:00:30";
         environment["BSI__Admin__Token"] = Token;
         environment["BSI__Admin__RateLimitPerMinute"] = "3";
         environment["BSI__Metrics__Enabled"] = "false";

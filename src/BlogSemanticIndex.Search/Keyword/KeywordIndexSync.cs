@@ -47,7 +47,16 @@ public sealed class KeywordIndexSync(
                 // One line per outage, not one per poll; the lag in /healthz and /metrics grows meanwhile.
                 if (!failing)
                 {
-                    logger.LogWarning(e, "Keyword index could not catch up with the store; searches use it as it is (or PostgreSQL before its first build)");
+                    const string Message = "Keyword index could not catch up with the store; searches use it as it is (or PostgreSQL before its first build)";
+                    if (e is Npgsql.NpgsqlException or TimeoutException)
+                    {
+                        // An outage of the index database: its reason is enough, a stack would say nothing more.
+                        logger.LogWarning(Message + ": {Reason}", e.Message);
+                    }
+                    else
+                    {
+                        logger.LogWarning(e, Message);
+                    }
                     failing = true;
                 }
             }

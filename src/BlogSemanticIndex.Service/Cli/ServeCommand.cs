@@ -43,16 +43,10 @@ internal static class ServeCommand
                 Log.Information("Built keyword statistics of {Posts} posts", rebuilt);
             }
             // The host's own handler stops on the first signal but is gone once the host is disposed; a second SIGTERM or
-            // Ctrl+C (a terminal under `dotnet run`, `kill` of a process group) arriving meanwhile would kill the process
-            // mid-shutdown with exit code 143. These keep every signal meaning "stop gracefully" until serve returns.
+            // Ctrl+C (a terminal under `dotnet run`, `kill` of a process group) arriving meanwhile, or while the process
+            // exits, would kill it mid-shutdown with exit code 143. These registrations live until the process ends.
             var lifetime = app.Services.GetRequiredService<IHostApplicationLifetime>();
-            using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, StopGracefully);
-            using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, StopGracefully);
-            void StopGracefully(PosixSignalContext context)
-            {
-                context.Cancel = true;
-                lifetime.StopApplication();
-            }
+            StopSignals.Register(lifetime);
             try
             {
                 await app.RunAsync();
@@ -83,6 +77,32 @@ internal static class ServeCommand
                 throw new OptionsValidationFailure(
                     $"Urls (--urls) has '{url}'; allowed: http:// or https:// addresses such as http://127.0.0.1:5280, separated by ';'.");
             }
+        }
+    }
+}
+
+/// <summary>Every SIGTERM and SIGINT means "stop gracefully", for the whole life of the process (see ServeAsync).</summary>
+internal static class StopSignals
+{
+    // Held for the process's lifetime: a collected registration would stop handling the signal.
+    private static readonly List<PosixSignalRegistration> Registrations = [];
+
+    public static void Register(IHostApplicationLifetime lifetime)
+    {
+        foreach (var signal in new[] { PosixSignal.SIGTERM, PosixSignal.SIGINT })
+        {
+            Registrations.Add(PosixSignalRegistration.Create(signal, context =>
+            {
+                context.Cancel = true;
+                try
+                {
+                    lifetime.StopApplication();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // The host is already gone: the process is on its way out, which is what the signal asked for.
+                }
+            }));
         }
     }
 }

@@ -42,6 +42,12 @@ public sealed class KeywordIndexSync(
                     failing = false;
                 }
             }
+            catch (Exception e) when (stoppingToken.IsCancellationRequested || e is ObjectDisposedException)
+            {
+                // Stopping, or the host is being disposed around this loop because it failed to start (e.g. its port is
+                // taken, which is reported on its own): not a failure of this service.
+                return;
+            }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
                 // One line per outage, not one per poll; the lag in /healthz and /metrics grows meanwhile.

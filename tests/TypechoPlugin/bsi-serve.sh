@@ -49,8 +49,10 @@ bsi_wait_indexed() {
 # hang CI (bsi stops within a second or two).
 stop_pid() {
     [ -n "${1:-}" ] || return 0
-    pkill -TERM -P "$1" 2>/dev/null
-    kill -TERM "$1" 2>/dev/null
+    # `|| true`: callers run under set -e, and pkill without children (dotnet has none) returns 1, which ended the
+    # caller's cleanup right here: its exit status turned 1 and bsi serve was never stopped.
+    pkill -TERM -P "$1" 2>/dev/null || true
+    kill -TERM "$1" 2>/dev/null || true
     for _ in $(seq 100); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$1" 2>/dev/null || true
 }

@@ -21,11 +21,15 @@ setup_part=${command_line%% && *}
 export DEBIAN_FRONTEND=noninteractive
 command -v sudo >/dev/null || { apt-get update -qq && apt-get install -y -qq --no-install-recommends sudo >/dev/null; }
 id bsi-setup-check >/dev/null 2>&1 || useradd --create-home --shell /bin/bash bsi-setup-check
-echo 'bsi-setup-check ALL=(ALL) NOPASSWD:ALL' >/etc/sudoers.d/bsi-setup-check
+# install -m 0440: sudo ignores a sudoers file others can write (a CI runner's umask may be 0).
+echo 'bsi-setup-check ALL=(ALL) NOPASSWD:ALL' | install -m 0440 /dev/stdin /etc/sudoers.d/bsi-setup-check
 rm -rf /home/bsi-setup-check/repo
 git clone -q "$repo" /home/bsi-setup-check/repo && chown -R bsi-setup-check: /home/bsi-setup-check/repo
-runuser -u bsi-setup-check -- bash -c "cd ~/repo && $setup_part" 2>&1 | sed 's/^/[sudo user] /'
-result "${PIPESTATUS[0]}" "as a user with sudo: $setup_part"
+# A login shell, so the user has their own PATH (no sbin directories on Debian), not root's.
+runuser -l bsi-setup-check -c "cd ~/repo && $setup_part" 2>&1 | sed 's/^/[sudo user] /'
+code=${PIPESTATUS[0]}
+[ "$code" -eq 0 ] || echo "[sudo user] exit code $code"
+result "$code" "as a user with sudo: $setup_part"
 
 # 2. Root without sudo: a sudo that fails first on PATH proves the script never calls it as root.
 shim=$(mktemp -d)

@@ -4,6 +4,10 @@
 # MariaDB and PHP (for the Typecho side), and the roles and databases the app and tests use.
 # Idempotent: every step checks first, so a re-run (or a newer system) changes nothing.
 set -euo pipefail
+# A user's login PATH on Debian has no sbin directories, where ldconfig, pg_ctlcluster's helpers and service live.
+export PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
+# Under set -e a failing step would end the script without a word; name it.
+trap 'echo "setup: failed (exit $?) at scripts/setup.sh line $LINENO: $BASH_COMMAND" >&2' ERR
 
 # Run as root (a container, a minimal VM) or as a user with sudo: each privileged step asks sudo itself, so the
 # files the user's own tools write (NuGet caches, builds) stay theirs.

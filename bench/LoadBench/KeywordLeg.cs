@@ -150,106 +150,106 @@ internal static class KeywordLeg
     /// <summary>CPU time a process has run, in nanoseconds (the scheduler's own count, not clock ticks).</summary>
     private static long BackendCpuNs(int pid) =>
         long.Parse(File.ReadAllText($"/proc/{pid}/schedstat").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+}
 
-    /// <summary>
-    /// Lucene.NET in memory over the same post documents (the chunks' texts in order), analysed by the product's
-    /// <see cref="TextAnalyzer"/>, BM25 with the same k1 and b, a query term's clause boosted by how often it occurs
-    /// in the query (as the product's BM25 counts it).
-    /// </summary>
-    private sealed class LuceneBm25 : IDisposable
+/// <summary>
+/// Lucene.NET in memory over the same post documents (the chunks' texts in order), analysed by the product's
+/// <see cref="TextAnalyzer"/>, BM25 with the same k1 and b, a query term's clause boosted by how often it occurs
+/// in the query (as the product's BM25 counts it).
+/// </summary>
+internal sealed class LuceneBm25 : IDisposable
+{
+    private const LuceneVersion Version = LuceneVersion.LUCENE_48;
+    private readonly RAMDirectory _directory;
+    private readonly DirectoryReader _reader;
+    private readonly IndexSearcher _searcher;
+
+    private LuceneBm25(RAMDirectory directory)
     {
-        private const LuceneVersion Version = LuceneVersion.LUCENE_48;
-        private readonly RAMDirectory _directory;
-        private readonly DirectoryReader _reader;
-        private readonly IndexSearcher _searcher;
+        _directory = directory;
+        _reader = DirectoryReader.Open(directory);
+        _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity((float)KeywordSearcher.K1, (float)KeywordSearcher.B) };
+    }
 
-        private LuceneBm25(RAMDirectory directory)
+    public static LuceneBm25 Build(Corpus corpus)
+    {
+        var directory = new RAMDirectory();
+        var analyzer = Analyzer.NewAnonymous((_, reader) => new TokenStreamComponents(new ProductTokenizer(reader)));
+        var config = new IndexWriterConfig(Version, analyzer)
         {
-            _directory = directory;
-            _reader = DirectoryReader.Open(directory);
-            _searcher = new IndexSearcher(_reader) { Similarity = new BM25Similarity((float)KeywordSearcher.K1, (float)KeywordSearcher.B) };
-        }
-
-        public static LuceneBm25 Build(Corpus corpus)
+            Similarity = new BM25Similarity((float)KeywordSearcher.K1, (float)KeywordSearcher.B),
+            OpenMode = OpenMode.CREATE,
+        };
+        using (var writer = new Lucene.Net.Index.IndexWriter(directory, config))
         {
-            var directory = new RAMDirectory();
-            var analyzer = Analyzer.NewAnonymous((_, reader) => new TokenStreamComponents(new ProductTokenizer(reader)));
-            var config = new IndexWriterConfig(Version, analyzer)
+            foreach (var post in corpus.Posts)
             {
-                Similarity = new BM25Similarity((float)KeywordSearcher.K1, (float)KeywordSearcher.B),
-                OpenMode = OpenMode.CREATE,
-            };
-            using (var writer = new Lucene.Net.Index.IndexWriter(directory, config))
-            {
-                foreach (var post in corpus.Posts)
+                writer.AddDocument(new Document
                 {
-                    writer.AddDocument(new Document
-                    {
-                        new StoredField("cid", post.Cid),
-                        new TextField("text", string.Concat(post.Chunks.Select(c => c.Text + "\n")), Field.Store.NO),
-                    });
-                }
-                writer.ForceMerge(1);
+                    new StoredField("cid", post.Cid),
+                    new TextField("text", string.Concat(post.Chunks.Select(c => c.Text + "\n")), Field.Store.NO),
+                });
             }
-            return new LuceneBm25(directory);
+            writer.ForceMerge(1);
+        }
+        return new LuceneBm25(directory);
+    }
+
+    public TopDocs Search(string query, int k)
+    {
+        // The product's KeywordQuery: a term of weight w is w clauses (its score w times, and w toward the
+        // minimum-should-match, which Lucene counts in clauses).
+        var keywordQuery = KeywordQuery.Parse(query);
+        var clauses = new BooleanQuery { MinimumNumberShouldMatch = keywordQuery.MinimumShouldMatch };
+        foreach (var (term, weight) in keywordQuery.Terms)
+        {
+            for (var i = 0; i < weight; i++)
+            {
+                clauses.Add(new TermQuery(new Term("text", term)), Occur.SHOULD);
+            }
+        }
+        return _searcher.Search(clauses, k);
+    }
+
+    public void Dispose()
+    {
+        _reader.Dispose();
+        _directory.Dispose();
+    }
+
+    /// <summary>The product's analyzer as a Lucene tokenizer: its terms with their offsets.</summary>
+    private sealed class ProductTokenizer : Tokenizer
+    {
+        private readonly ICharTermAttribute _term;
+        private readonly IOffsetAttribute _offset;
+        private List<BlogSemanticIndex.Search.Keyword.AnalyzedToken>? _tokens;
+        private int _next;
+
+        public ProductTokenizer(TextReader input) : base(input)
+        {
+            _term = AddAttribute<ICharTermAttribute>();
+            _offset = AddAttribute<IOffsetAttribute>();
         }
 
-        public TopDocs Search(string query, int k)
+        public override bool IncrementToken()
         {
-            // The product's KeywordQuery: a term of weight w is w clauses (its score w times, and w toward the
-            // minimum-should-match, which Lucene counts in clauses).
-            var keywordQuery = KeywordQuery.Parse(query);
-            var clauses = new BooleanQuery { MinimumNumberShouldMatch = keywordQuery.MinimumShouldMatch };
-            foreach (var (term, weight) in keywordQuery.Terms)
+            ClearAttributes();
+            _tokens ??= TextAnalyzer.Analyze(m_input.ReadToEnd());
+            if (_next >= _tokens.Count)
             {
-                for (var i = 0; i < weight; i++)
-                {
-                    clauses.Add(new TermQuery(new Term("text", term)), Occur.SHOULD);
-                }
+                return false;
             }
-            return _searcher.Search(clauses, k);
+            var token = _tokens[_next++];
+            _term.SetEmpty().Append(token.Term);
+            _offset.SetOffset(CorrectOffset(token.Start), CorrectOffset(token.End));
+            return true;
         }
 
-        public void Dispose()
+        public override void Reset()
         {
-            _reader.Dispose();
-            _directory.Dispose();
-        }
-
-        /// <summary>The product's analyzer as a Lucene tokenizer: its terms with their offsets.</summary>
-        private sealed class ProductTokenizer : Tokenizer
-        {
-            private readonly ICharTermAttribute _term;
-            private readonly IOffsetAttribute _offset;
-            private List<BlogSemanticIndex.Search.Keyword.AnalyzedToken>? _tokens;
-            private int _next;
-
-            public ProductTokenizer(TextReader input) : base(input)
-            {
-                _term = AddAttribute<ICharTermAttribute>();
-                _offset = AddAttribute<IOffsetAttribute>();
-            }
-
-            public override bool IncrementToken()
-            {
-                ClearAttributes();
-                _tokens ??= TextAnalyzer.Analyze(m_input.ReadToEnd());
-                if (_next >= _tokens.Count)
-                {
-                    return false;
-                }
-                var token = _tokens[_next++];
-                _term.SetEmpty().Append(token.Term);
-                _offset.SetOffset(CorrectOffset(token.Start), CorrectOffset(token.End));
-                return true;
-            }
-
-            public override void Reset()
-            {
-                base.Reset();
-                _tokens = null;
-                _next = 0;
-            }
+            base.Reset();
+            _tokens = null;
+            _next = 0;
         }
     }
 }

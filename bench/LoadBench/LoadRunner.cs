@@ -4,9 +4,10 @@ using HdrHistogram;
 namespace LoadBench;
 
 /// <summary>
-/// What one run measured. Latency is the client's: from sending the request to having read the whole body.
+/// What one run measured. Latency is the client's: from sending the request to having read the whole answer.
 /// CPU milliseconds per request split the machine's work between the server process (HTTP, query embedding,
-/// ranking, snippets), the PostgreSQL backends serving it, and this process (the load generator).
+/// ranking, snippets), the PostgreSQL backends serving it, and this process (the load generator, or for a
+/// reference row the engine itself).
 /// </summary>
 internal sealed record LoadResult(
     string Mode,
@@ -30,29 +31,31 @@ internal sealed record LoadResult(
     public double MaxMs => Microseconds.GetMaxValue() / 1000.0;
 }
 
+/// <summary>How one request ended.</summary>
+internal readonly record struct Outcome(string? Error = null, bool Degraded = false, bool Empty = false)
+{
+    public static readonly Outcome Ok = new();
+}
+
 /// <summary>
-/// Closed-loop clients: each sends a request, reads the whole answer, and sends the next, for a warm-up
-/// and then a measured window; every request carries the pool's next query, so no two requests of a run
-/// repeat a query until the pool is used up. Latency under saturation, not an open-loop arrival rate.
+/// Closed-loop clients: each sends a request, waits for the whole answer, and sends the next, for a warm-up and then
+/// a measured window. Latency under saturation, not an open-loop arrival rate.
 /// </summary>
-/// <param name="backends">The process ids of the PostgreSQL backends serving the server.</param>
-internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries, Func<TimeSpan> serverCpu, Func<IReadOnlyCollection<int>> backends)
+/// <param name="serverCpu">CPU time of the server process so far (zero for reference rows, which run in this process).</param>
+/// <param name="backends">The process ids of the PostgreSQL backends serving the run.</param>
+internal sealed class LoadRunner(Func<TimeSpan> serverCpu, Func<IReadOnlyCollection<int>> backends)
 {
     private const long HighestMicroseconds = 60_000_000;
 
-    private long _next;
-
-    /// <summary>Queries sent so far over all runs (the pool wraps around after <c>queries.Count</c>).</summary>
-    public long Sent => Interlocked.Read(ref _next);
-
-    public async Task<LoadResult> RunAsync(string mode, int clients, TimeSpan warmUp, TimeSpan duration)
+    /// <param name="request">One request; safe to call from <paramref name="clients"/> loops at once.</param>
+    public async Task<LoadResult> RunAsync(string name, int clients, TimeSpan warmUp, TimeSpan duration, Func<Task<Outcome>> request)
     {
         var started = Stopwatch.GetTimestamp();
         var measureFrom = started + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
         var measureUntil = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
         CpuSnapshot? before = null;
         var warmUpOver = Task.Delay(warmUp).ContinueWith(_ => before = CpuSnapshot.Take(serverCpu, backends), TaskScheduler.Default);
-        var loops = Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(mode, measureFrom, measureUntil))).ToArray();
+        var loops = Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(request, measureFrom, measureUntil))).ToArray();
         await Task.Delay(warmUp + duration);
         var after = CpuSnapshot.Take(serverCpu, backends);
         var results = await Task.WhenAll(loops);
@@ -64,9 +67,8 @@ internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries,
             histogram.Add(result.Histogram);
         }
         var requests = histogram.TotalCount;
-        var seconds = duration.TotalSeconds;
         var cpu = after.Minus(before!);
-        return new LoadResult(mode, clients, requests, seconds, histogram,
+        return new LoadResult(name, clients, requests, duration.TotalSeconds, histogram,
             results.Sum(r => r.Errors), results.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
             results.Sum(r => r.Degraded), results.Sum(r => r.Empty),
             cpu.Server.TotalMilliseconds / requests, cpu.Postgres.TotalMilliseconds / requests, cpu.Client.TotalMilliseconds / requests,
@@ -75,7 +77,7 @@ internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries,
 
     private sealed record ClientResult(LongHistogram Histogram, long Errors, string? FirstError, long Degraded, long Empty);
 
-    private async Task<ClientResult> ClientAsync(string mode, long measureFrom, long measureUntil)
+    private static async Task<ClientResult> ClientAsync(Func<Task<Outcome>> request, long measureFrom, long measureUntil)
     {
         var histogram = new LongHistogram(HighestMicroseconds, 3);
         long errors = 0, degraded = 0, empty = 0;
@@ -87,45 +89,115 @@ internal sealed class LoadRunner(HttpClient http, IReadOnlyList<string> queries,
             {
                 break;
             }
-            var query = queries[(int)(Interlocked.Increment(ref _next) % queries.Count)];
-            var url = $"/search?q={Uri.EscapeDataString(query)}&mode={mode}";
-            string? error = null;
-            var body = "";
+            Outcome outcome;
             try
             {
-                using var response = await http.GetAsync(url);
-                body = await response.Content.ReadAsStringAsync();
-                if (!response.IsSuccessStatusCode)
-                {
-                    error = $"{(int)response.StatusCode} for \"{query}\": {body[..Math.Min(body.Length, 300)]}";
-                }
+                outcome = await request();
             }
-            catch (HttpRequestException e)
+            catch (Exception e) when (e is HttpRequestException or Npgsql.NpgsqlException or InvalidOperationException)
             {
-                error = $"{e.Message} for \"{query}\"";
+                outcome = new Outcome(e.Message);
             }
             var elapsed = Stopwatch.GetElapsedTime(start);
             if (start < measureFrom)
             {
                 continue;
             }
-            histogram.RecordValue(Math.Min(HighestMicroseconds, (long)(elapsed.Ticks / 10)));
-            if (error is not null)
+            histogram.RecordValue(Math.Min(HighestMicroseconds, elapsed.Ticks / 10));
+            if (outcome.Error is not null)
             {
                 errors++;
-                firstError ??= error;
+                firstError ??= outcome.Error;
             }
-            else if (body.Contains("\"warnings\":[", StringComparison.Ordinal))
-            {
-                // Hybrid answered from one leg only (the other failed): a 200, but not the search being measured.
-                degraded++;
-            }
-            else if (body.Contains("\"hits\":[]", StringComparison.Ordinal))
-            {
-                empty++;
-            }
+            degraded += outcome.Degraded ? 1 : 0;
+            empty += outcome.Empty ? 1 : 0;
         }
         return new ClientResult(histogram, errors, firstError, degraded, empty);
+    }
+}
+
+/// <summary><c>GET /search</c> as a load request: the next query of a <see cref="QueryStream"/>, the whole body read.</summary>
+internal sealed class SearchRequests(HttpClient http)
+{
+    public Func<Task<Outcome>> For(string mode, QueryStream queries) => async () =>
+    {
+        var query = queries.Next();
+        using var response = await http.GetAsync($"/search?q={Uri.EscapeDataString(query)}&mode={mode}");
+        var body = await response.Content.ReadAsStringAsync();
+        if (!response.IsSuccessStatusCode)
+        {
+            return new Outcome($"{(int)response.StatusCode} for \"{query}\": {body[..Math.Min(body.Length, 300)]}");
+        }
+        // A 200 with warnings: hybrid answered from one leg only (the other failed), not the search being measured.
+        return new Outcome(Degraded: body.Contains("\"warnings\":[", StringComparison.Ordinal),
+            Empty: body.Contains("\"hits\":[]", StringComparison.Ordinal));
+    };
+}
+
+/// <summary>
+/// The order queries are sent in: each in turn through the (shuffled) pool, so none repeats until the pool is used
+/// up; or drawn by Zipf's law (s = 1: the query of rank r with probability ∝ 1/r), the shape of real search logs,
+/// where a few queries are asked over and over.
+/// </summary>
+internal sealed class QueryStream
+{
+    private readonly IReadOnlyList<string> _pool;
+    private readonly double[]? _cumulative;
+    private long _next;
+
+    private QueryStream(IReadOnlyList<string> pool, double[]? cumulative)
+    {
+        _pool = pool;
+        _cumulative = cumulative;
+    }
+
+    /// <summary>Queries sent so far.</summary>
+    public long Sent => Interlocked.Read(ref _next);
+
+    public static QueryStream Unique(IReadOnlyList<string> pool) => new(pool, null);
+
+    public static QueryStream Zipf(IReadOnlyList<string> pool, double s = 1)
+    {
+        var cumulative = new double[pool.Count];
+        var sum = 0.0;
+        for (var rank = 1; rank <= pool.Count; rank++)
+        {
+            sum += 1 / Math.Pow(rank, s);
+            cumulative[rank - 1] = sum;
+        }
+        for (var i = 0; i < cumulative.Length; i++)
+        {
+            cumulative[i] /= sum;
+        }
+        return new QueryStream(pool, cumulative);
+    }
+
+    public string Next()
+    {
+        var n = Interlocked.Increment(ref _next);
+        if (_cumulative is null)
+        {
+            return _pool[(int)(n % _pool.Count)];
+        }
+        var index = Array.BinarySearch(_cumulative, Random.Shared.NextDouble());
+        return _pool[Math.Min(_pool.Count - 1, index < 0 ? ~index : index)];
+    }
+
+    /// <summary>How many distinct queries <paramref name="draws"/> Zipf draws would ask, on average (to print with the row).</summary>
+    public double ExpectedDistinct(long draws)
+    {
+        if (_cumulative is null)
+        {
+            return Math.Min(draws, _pool.Count);
+        }
+        var expected = 0.0;
+        var previous = 0.0;
+        foreach (var c in _cumulative)
+        {
+            expected += 1 - Math.Pow(1 - (c - previous), draws);
+            previous = c;
+        }
+        return expected;
     }
 }
 
@@ -143,7 +215,7 @@ internal sealed record CpuSnapshot(TimeSpan Server, IReadOnlyDictionary<int, Tim
     /// <summary>What was used between <paramref name="earlier"/> and this snapshot.</summary>
     /// <remarks>
     /// Per backend, so that other users of the same PostgreSQL server do not count; a backend that opened in
-    /// between counts from its start, one that closed in between is lost (the server's pool keeps its connections).
+    /// between counts from its start, one that closed in between is lost (the pools keep their connections).
     /// </remarks>
     public CpuUse Minus(CpuSnapshot earlier) =>
         new(Server - earlier.Server,

@@ -53,6 +53,7 @@ public static class SearchServiceCollectionExtensions
             sp.GetRequiredService<IOptions<SearchOptions>>(), sp.GetRequiredService<SemanticFloor>()));
         services.TryAddSingleton<RankingCache>();
         services.TryAddSingleton<SearchService>();
+        services.TryAddSingleton<RelatedPosts>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IndexStoreOutage>();
         services.AddProblemDetails();

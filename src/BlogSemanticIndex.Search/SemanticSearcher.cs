@@ -177,22 +177,20 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
             ORDER BY {vector} <=> @query
             LIMIT @k
             """;
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await using (var settings = new NpgsqlCommand("""
-            SELECT set_config('hnsw.ef_search', @ef, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)
-            """, connection, transaction))
-        {
-            settings.Parameters.AddWithValue("ef", EfSearchFor(_options.EfSearch, limit * ChunksPerPost).ToString(System.Globalization.CultureInfo.InvariantCulture));
-            await settings.ExecuteNonQueryAsync(cancellationToken);
-        }
+        // One round trip: a batch runs as one implicit transaction, so the local settings hold for the query after them.
+        await using var batch = dataSource.CreateBatch();
+        var settings = new NpgsqlBatchCommand("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)");
+        settings.Parameters.Add(new NpgsqlParameter { Value = EfSearchFor(_options.EfSearch, limit * ChunksPerPost).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        var nearest = new NpgsqlBatchCommand(sql);
+        nearest.Parameters.AddWithValue("query", new Vector(queryVector));
+        nearest.Parameters.AddWithValue("exclude", excludeCid ?? -1L);
+        nearest.Parameters.AddWithValue("k", limit * ChunksPerPost);
+        batch.BatchCommands.Add(settings);
+        batch.BatchCommands.Add(nearest);
         var best = new Dictionary<long, SemanticHit>();
-        await using (var command = new NpgsqlCommand(sql, connection, transaction))
+        await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
-            command.Parameters.AddWithValue("query", new Vector(queryVector));
-            command.Parameters.AddWithValue("exclude", excludeCid ?? -1L);
-            command.Parameters.AddWithValue("k", limit * ChunksPerPost);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
                 var (chunkId, cid, similarity) = (reader.GetInt64(0), reader.GetInt64(1), 1 - reader.GetDouble(2));
@@ -202,7 +200,6 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
                 }
             }
         }
-        await transaction.CommitAsync(cancellationToken);
         return best.Values.OrderByDescending(h => h.Similarity).ThenBy(h => h.Cid).Take(limit).ToList();
     }
 }

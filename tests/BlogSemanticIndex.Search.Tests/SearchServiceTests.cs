@@ -66,7 +66,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
         await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
 
         // Post 5 (新词发现与分词, on 算法) shares only 算法 with post 12, and nothing with the other posts.
-        var related = await corpus.Search.RelatedAsync(5, 5);
+        var related = await corpus.Related.FindAsync(5, 5);
 
         Assert.Equal([12L], related!.Posts.Select(p => p.Cid));
     }
@@ -199,13 +199,13 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     {
         await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
 
-        var related = await corpus.Search.RelatedAsync(3, 5);
+        var related = await corpus.Related.FindAsync(3, 5);
 
         Assert.NotNull(related);
         Assert.Equal(5, related.Posts.Count);
         Assert.DoesNotContain(related.Posts, p => p.Cid == 3);
         Assert.Equal(related.Posts.OrderByDescending(p => p.Score).Select(p => p.Cid), related.Posts.Select(p => p.Cid));
-        Assert.Null(await corpus.Search.RelatedAsync(999, 5));
+        Assert.Null(await corpus.Related.FindAsync(999, 5));
     }
 
     [Fact]
@@ -239,7 +239,7 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
         Assert.Equal(7, semantic.Hits[0].Cid);
         Assert.Equal(1.0, semantic.Hits[0].Score, 4);
         Assert.Equal(TestCorpus.Posts.Count, semantic.Total);
-        var related = await corpus.Search.RelatedAsync(7, 3);
+        var related = await corpus.Related.FindAsync(7, 3);
         Assert.Equal(3, related!.Posts.Count);
         Assert.DoesNotContain(related.Posts, p => p.Cid == 7);
     }

@@ -28,16 +28,19 @@ public sealed class TestCorpus : IAsyncDisposable
         (12, "Emoji and 𠀀 rare characters", "Text with 😀 emoji and the rare character 𠀀𠀁 must never be cut inside a surrogate pair when 算法 is marked."),
     ];
 
-    private TestCorpus(TestIndexDatabase database, SearchService search, SearchOptions options)
+    private TestCorpus(TestIndexDatabase database, SearchService search, RelatedPosts related, SearchOptions options)
     {
         Database = database;
         Search = search;
+        Related = related;
         Options = options;
     }
 
     public TestIndexDatabase Database { get; }
 
     public SearchService Search { get; }
+
+    public RelatedPosts Related { get; }
 
     public SearchOptions Options { get; }
 
@@ -72,8 +75,9 @@ public sealed class TestCorpus : IAsyncDisposable
 
         var wrapped = Microsoft.Extensions.Options.Options.Create(options);
         var ds = database.DataSource;
-        var search = new SearchService(ds, new KeywordSearcher(ds), new SemanticSearcher(ds, new WhiteningStore(ds), new SentenceEncoderQueryEmbedder(encoder), wrapped), wrapped);
-        return new TestCorpus(database, search, options);
+        var keyword = new KeywordSearcher(ds);
+        var semantic = new SemanticSearcher(ds, new WhiteningStore(ds), new SentenceEncoderQueryEmbedder(encoder), wrapped);
+        return new TestCorpus(database, new SearchService(ds, keyword, semantic, wrapped), new RelatedPosts(ds, keyword, semantic, wrapped), options);
     }
 
     /// <summary>

@@ -21,7 +21,7 @@ public sealed record SearchRequest(
     [property: FromQuery(Name = "mode")] string? Mode);
 
 /// <summary>What the search handlers need from the container.</summary>
-public sealed record SearchServices(HttpContext Context, SearchService Search, IOptions<SearchOptions> Options, IndexStoreOutage Outage);
+public sealed record SearchServices(HttpContext Context, SearchService Search, RelatedPosts Related, IOptions<SearchOptions> Options, IndexStoreOutage Outage);
 
 /// <summary>The visitor-facing HTTP API: <c>GET /search</c> and <c>GET /posts/{cid}/related</c>.</summary>
 public static class SearchApi
@@ -169,7 +169,7 @@ public static class SearchApi
         deadline.CancelAfter(timeout);
         try
         {
-            var related = await services.Search.RelatedAsync(cid, count, deadline.Token).WaitAsync(timeout, cancellationToken);
+            var related = await services.Related.FindAsync(cid, count, deadline.Token).WaitAsync(timeout, cancellationToken);
             services.Outage.Succeeded();
             return related is null
                 ? TypedResults.Problem($"Post {cid} is not in the index (it does not exist, is not public, or is not indexed yet).",

@@ -191,7 +191,7 @@ static float[][] OrtEncode(InferenceSession session, PoolingMode pooling, IReadO
             NamedOnnxValue.CreateFromTensor("attention_mask", mask),
             NamedOnnxValue.CreateFromTensor("token_type_ids", new DenseTensor<long>([batch.Length, length])),
         ], ["last_hidden_state"]);
-        var states = (DenseTensor<float>)output.First().AsTensor<float>();
+        var states = (DenseTensor<float>)output[0].AsTensor<float>();
         var span = states.Buffer.Span;
         var hidden = (int)states.Dimensions[2];
         for (var row = 0; row < batch.Length; row++)

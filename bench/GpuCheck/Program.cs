@@ -156,7 +156,16 @@ static List<object> Profile(string folder, BertConfig config, string device, int
 static IEnumerable<int> BatchSizes(int length, int budget)
 {
     var largest = budget / length;
-    var sizes = new[] { 32, 128, 512 }.Where(b => b < largest).Append(largest);
+    ReadOnlySpan<int> candidates = [32, 128, 512]; // constants in the assembly's data: no array per call
+    var sizes = new List<int>();
+    foreach (var size in candidates)
+    {
+        if (size < largest)
+        {
+            sizes.Add(size);
+        }
+    }
+    sizes.Add(largest);
     return sizes.Distinct();
 }
 

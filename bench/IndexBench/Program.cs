@@ -5,6 +5,7 @@
 //
 //   dotnet run -c Release --project bench/IndexBench -- [--posts 5000] [--model builtin:minilm|builtin:arctic-xs]
 //       [--precision fp32|bf16] [--out results.json]
+using System.Globalization;
 using System.Diagnostics;
 using System.Text.Json;
 using BlogSemanticIndex.Demo;
@@ -15,7 +16,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
-var posts = int.Parse(Arg("--posts") ?? "5000");
+var posts = int.Parse(Arg("--posts") ?? "5000", CultureInfo.InvariantCulture);
 var precision = Arg("--precision") ?? "fp32";
 var model = Arg("--model") ?? "builtin:minilm";
 var server = Environment.GetEnvironmentVariable("BSI_BENCH_PG") is { Length: > 0 } pg ? pg : "Host=127.0.0.1;Database=bsi_test;Username=bsi;Password=bsi";
@@ -106,7 +107,7 @@ finally
 static long PeakResidentMiB()
 {
     var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
-    return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+    return line is null ? -1 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 }
 
 string? Arg(string name) => args.SkipWhile(a => a != name).Skip(1).FirstOrDefault();

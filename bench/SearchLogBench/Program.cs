@@ -2,13 +2,14 @@
 // (a) ours: SearchLog.Record (enqueue) while SearchLogWriter copies batches into search_log;
 // (b) reference: the same entry written by a synchronous single-row INSERT, as a log on the request path would.
 // Then the writer's sustained rows/s. Usage: dotnet run -c Release --project bench/SearchLogBench [-- --searches 20000]
+using System.Globalization;
 using System.Diagnostics;
 using BlogSemanticIndex.Analytics;
 using BlogSemanticIndex.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
 
-var searches = args.Length == 2 && args[0] == "--searches" ? int.Parse(args[1]) : 20_000;
+var searches = args.Length == 2 && args[0] == "--searches" ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000;
 var server = Environment.GetEnvironmentVariable("BSI_TEST_PG") is { Length: > 0 } pg ? pg
     : "Host=127.0.0.1;Port=5432;Database=bsi_test;Username=bsi;Password=bsi";
 var schema = $"bench_log_{Guid.NewGuid():N}"[..24];

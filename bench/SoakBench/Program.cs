@@ -17,11 +17,11 @@ using HdrHistogram;
 using SoakBench;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-var duration = TimeSpan.FromMinutes(args.Contains("--smoke") ? 2 : double.Parse(Arg("--minutes") ?? "30"));
-var clients = int.Parse(Arg("--clients") ?? "8");
-var pollInterval = TimeSpan.FromSeconds(double.Parse(Arg("--poll-interval") ?? "5"));
-var outage = TimeSpan.FromSeconds(double.Parse(Arg("--outage") ?? "5"));
-var demoPosts = int.Parse(Arg("--posts") ?? "300");
+var duration = TimeSpan.FromMinutes(args.Contains("--smoke") ? 2 : double.Parse(Arg("--minutes") ?? "30", CultureInfo.InvariantCulture));
+var clients = int.Parse(Arg("--clients") ?? "8", CultureInfo.InvariantCulture);
+var pollInterval = TimeSpan.FromSeconds(double.Parse(Arg("--poll-interval") ?? "5", CultureInfo.InvariantCulture));
+var outage = TimeSpan.FromSeconds(double.Parse(Arg("--outage") ?? "5", CultureInfo.InvariantCulture));
+var demoPosts = int.Parse(Arg("--posts") ?? "300", CultureInfo.InvariantCulture);
 var pgBin = Arg("--pg-bin") ?? "/usr/lib/postgresql/15/bin";
 // Searches before this are left out of the figures: the first ones load code and fill the caches.
 var warmUp = TimeSpan.FromSeconds(Math.Min(60, duration.TotalSeconds * 0.15));
@@ -192,7 +192,7 @@ Directory.Delete(folder, recursive: true);
 return exitCode;
 
 string Tenths(List<(TimeSpan At, double MiB)> samples) => samples.Count == 0 ? "none" :
-    string.Join(", ", Enumerable.Range(0, 11).Select(i => samples.MinBy(s => Math.Abs((s.At - duration * (i / 10.0)).TotalSeconds)).MiB.ToString("F0")));
+    string.Join(", ", Enumerable.Range(0, 11).Select(i => samples.MinBy(s => Math.Abs((s.At - duration * (i / 10.0)).TotalSeconds)).MiB.ToString("F0", CultureInfo.InvariantCulture)));
 
 // The server's own figure (prometheus-net's dotnet_total_memory_bytes); null while /metrics cannot answer.
 static async Task<double?> ManagedHeapMiBAsync(HttpClient http)
@@ -200,7 +200,7 @@ static async Task<double?> ManagedHeapMiBAsync(HttpClient http)
     try
     {
         var line = (await http.GetStringAsync("/metrics")).Split('\n').FirstOrDefault(l => l.StartsWith("dotnet_total_memory_bytes ", StringComparison.Ordinal));
-        return line is null ? null : double.Parse(line.Split(' ')[1]) / 1024 / 1024;
+        return line is null ? null : double.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture) / 1024 / 1024;
     }
     catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
     {
@@ -254,7 +254,7 @@ static string LagRow(string what, List<double> seconds, TimeSpan target)
 }
 
 static string Ms(HistogramBase histogram, double percentile) =>
-    histogram.TotalCount == 0 ? "" : (histogram.GetValueAtPercentile(percentile) / 1000.0).ToString("F1");
+    histogram.TotalCount == 0 ? "" : (histogram.GetValueAtPercentile(percentile) / 1000.0).ToString("F1", CultureInfo.InvariantCulture);
 
 // Least-squares slope of RSS over time, in MiB per minute.
 static double Slope(List<(TimeSpan At, double MiB)> samples)
@@ -272,14 +272,14 @@ static double Slope(List<(TimeSpan At, double MiB)> samples)
 
 static double ResidentMiB(int pid) =>
     double.Parse(File.ReadLines($"/proc/{pid}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal))
-        .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024;
+        .Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024;
 
 static StringContent JsonContent(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
 
 static string LoadAverage() => string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3));
 
 static double MemoryGiB() =>
-    double.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024 / 1024;
+    double.Parse(File.ReadLines("/proc/meminfo").First().Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024 / 1024;
 
 static string CpuModel() =>
     File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";

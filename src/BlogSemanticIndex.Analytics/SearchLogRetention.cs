@@ -25,12 +25,12 @@ public sealed class SearchLogRetention(AnalyticsOptions options, NpgsqlDataSourc
                     var deleted = await PurgeAsync(dataSource, options.RetentionDays, stoppingToken);
                     if (deleted > 0)
                     {
-                        logger.LogInformation("Purged {Rows} search log rows older than {Days} days", deleted, options.RetentionDays);
+                        logger.Purged(deleted, options.RetentionDays);
                     }
                 }
                 catch (NpgsqlException e)
                 {
-                    logger.LogWarning("The search log purge failed ({Reason}); retrying in an hour", e.Message);
+                    logger.PurgeFailed(e.Message);
                 }
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
@@ -53,4 +53,13 @@ public sealed class SearchLogRetention(AnalyticsOptions options, NpgsqlDataSourc
         command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = retentionDays });
         return (int)(long)(await command.ExecuteScalarAsync(cancellationToken))!;
     }
+}
+
+internal static partial class SearchLogRetentionLog
+{
+    [LoggerMessage(LogLevel.Information, "Purged {Rows} search log rows older than {Days} days")]
+    public static partial void Purged(this ILogger logger, int rows, int days);
+
+    [LoggerMessage(LogLevel.Warning, "The search log purge failed ({Reason}); retrying in an hour")]
+    public static partial void PurgeFailed(this ILogger logger, string reason);
 }

@@ -62,7 +62,7 @@ public sealed class SearchLogWriter(SearchLog log, NpgsqlDataSource dataSource, 
             // One line a minute at most while the database is away, not one per batch.
             if (time.GetUtcNow() - _lastWarning >= WarningInterval)
             {
-                logger.LogWarning("The search log could not be written ({Reason}); {Count} entries dropped since the last warning", e.Message, _droppedSinceWarning);
+                logger.WriteFailed(e.Message, _droppedSinceWarning);
                 _lastWarning = time.GetUtcNow();
                 _droppedSinceWarning = 0;
             }
@@ -98,4 +98,10 @@ public sealed class SearchLogWriter(SearchLog log, NpgsqlDataSource dataSource, 
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter importer, int? value, CancellationToken cancellationToken) =>
         value is { } v ? importer.WriteAsync(v, NpgsqlDbType.Integer, cancellationToken) : importer.WriteNullAsync(cancellationToken);
+}
+
+internal static partial class SearchLogWriterLog
+{
+    [LoggerMessage(LogLevel.Warning, "The search log could not be written ({Reason}); {Count} entries dropped since the last warning")]
+    public static partial void WriteFailed(this ILogger logger, string reason, int count);
 }

@@ -30,8 +30,9 @@ internal static partial class NativeMemoryTuning
         }
         try
         {
-            mallopt(MmapThreshold, MaxMmapThreshold);
-            mallopt(TrimThreshold, KeepFreeBytes);
+            // Tuning hints: glibc answers 0 when it refuses one, and its default then stays, which is all there is to do.
+            _ = mallopt(MmapThreshold, MaxMmapThreshold);
+            _ = mallopt(TrimThreshold, KeepFreeBytes);
         }
         catch (Exception e) when (e is EntryPointNotFoundException or DllNotFoundException)
         {

@@ -32,16 +32,21 @@ public static class FusionTuning
 
     public sealed record Result(Candidate Candidate, RetrievalScores Scores);
 
+    private static readonly double[] GridSemanticWeights = [0, 0.25, 0.5, 0.75, 1, 1.5, 2];
+    private static readonly int[] GridRrfKs = [10, 30, 60, 100];
+    private static readonly double[] GridMinCoverages = [0, 0.5, 0.9];
+    private static readonly bool[] GridExactRules = [true, false];
+
     /// <summary>
     /// The grid searched: the keyword weight stays 1 (only the ratio of the weights matters to the order), the semantic
     /// weight from 0 (keyword order) to 2, RRF's k, the coverage below which the semantic leg is left out, and the exact-match rule.
     /// </summary>
     public static IReadOnlyList<Candidate> Grid() =>
     [
-        .. from semantic in new[] { 0, 0.25, 0.5, 0.75, 1, 1.5, 2 }
-           from k in new[] { 10, 30, 60, 100 }
-           from minCoverage in new[] { 0, 0.5, 0.9 }
-           from exact in new[] { true, false }
+        .. from semantic in GridSemanticWeights
+           from k in GridRrfKs
+           from minCoverage in GridMinCoverages
+           from exact in GridExactRules
            select new Candidate(1, semantic, k, minCoverage, exact),
     ];
 

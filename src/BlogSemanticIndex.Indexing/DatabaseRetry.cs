@@ -52,9 +52,7 @@ public sealed class DatabaseRetry
                 OnRetry = args =>
                 {
                     Interlocked.Increment(ref _retries);
-                    logger.LogWarning(args.Outcome.Exception,
-                        "Database operation {Operation} failed transiently (attempt {Attempt}); retrying in {RetryDelay}",
-                        args.Context.OperationKey, args.AttemptNumber + 1, args.RetryDelay);
+                    logger.RetryingTransientFailure(args.Outcome.Exception, args.Context.OperationKey, args.AttemptNumber + 1, args.RetryDelay);
                     return default;
                 },
             });
@@ -117,4 +115,10 @@ public sealed class DatabaseRetry
                 return false;
         }
     }
+}
+
+internal static partial class DatabaseRetryLog
+{
+    [LoggerMessage(LogLevel.Warning, "Database operation {Operation} failed transiently (attempt {Attempt}); retrying in {RetryDelay}")]
+    public static partial void RetryingTransientFailure(this ILogger logger, Exception? exception, string? operation, int attempt, TimeSpan retryDelay);
 }

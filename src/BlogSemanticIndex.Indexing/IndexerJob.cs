@@ -24,7 +24,7 @@ public sealed class IndexerJob(PostIndexer indexer, IndexingProgressStore progre
         catch (OperationCanceledException e) when (cancellationToken.IsCancellationRequested)
         {
             tracker.Fail(e);
-            logger.LogInformation("Poll cancelled (the scheduler is shutting down); committed batches are kept");
+            logger.PollCancelled();
             throw;
         }
         catch (Exception e)
@@ -87,7 +87,7 @@ public sealed class ReindexJob(PostIndexer indexer, IndexingProgressStore progre
         catch (Exception e)
         {
             tracker.Fail(e);
-            logger.LogError(e, "Reindex {Request} failed", request);
+            logger.ReindexFailed(e, request);
             if (e is OperationCanceledException && cancellationToken.IsCancellationRequested)
             {
                 throw;
@@ -95,4 +95,13 @@ public sealed class ReindexJob(PostIndexer indexer, IndexingProgressStore progre
             throw new JobExecutionException(e);
         }
     }
+}
+
+internal static partial class IndexerJobLog
+{
+    [LoggerMessage(LogLevel.Information, "Poll cancelled (the scheduler is shutting down); committed batches are kept")]
+    public static partial void PollCancelled(this ILogger logger);
+
+    [LoggerMessage(LogLevel.Error, "Reindex {Request} failed")]
+    public static partial void ReindexFailed(this ILogger logger, Exception exception, ReindexRequest request);
 }

@@ -97,10 +97,7 @@ public sealed class PostIndexer : IDisposable
             await RecordPollAsync(null);
             var result = run.Finish(_retry.Retries);
             run.Report(IndexPhase.Completed);
-            _logger.LogInformation(
-                "Poll of {Source} done in {Elapsed}: {PostsWritten} posts written, {PostsUnchanged} unchanged, {PostsRemoved} removed, " +
-                "{PostsSkipped} skipped; {ChunksEmbedded} chunks embedded, {ChunksReused} reused; {Retries} retries",
-                SourceName, result.Elapsed, result.PostsWritten, result.PostsUnchanged, result.PostsRemoved, result.PostsSkipped,
+            _logger.PollDone(SourceName, result.Elapsed, result.PostsWritten, result.PostsUnchanged, result.PostsRemoved, result.PostsSkipped,
                 result.ChunksEmbedded, result.ChunksReused, result.Retries);
             return result;
         }
@@ -109,7 +106,7 @@ public sealed class PostIndexer : IDisposable
             run.Report(IndexPhase.Failed);
             if (e is not OperationCanceledException)
             {
-                _logger.LogError(e, "Poll of {Source} failed after {Elapsed}; committed batches stay, the next poll goes on from them", SourceName, run.Elapsed);
+                _logger.PollFailed(e, SourceName, run.Elapsed);
                 await RecordPollAsync($"{e.GetType().Name}: {e.Message}");
             }
             throw;
@@ -140,13 +137,11 @@ public sealed class PostIndexer : IDisposable
                 : request.Cids;
             run.Phase = IndexPhase.Reindex;
             run.PostsTotal = cids.Count;
-            _logger.LogInformation("Reindexing {PostCount} posts of {Source}{DryRun}", cids.Count, SourceName, request.DryRun ? " (dry run)" : "");
+            _logger.Reindexing(cids.Count, SourceName, request.DryRun ? " (dry run)" : "");
             await ReadAndIndexAsync(run, model, cids, reuseEmbeddings: request.ReuseEmbeddings, cancellationToken);
             var result = run.Finish(_retry.Retries);
             run.Report(IndexPhase.Completed);
-            _logger.LogInformation(
-                "Reindex of {Source} done in {Elapsed}{DryRun}: {PostsWritten} posts, {ChunksWritten} chunks, {ChunksEmbedded} embedded, {PostsRemoved} removed, {PostsSkipped} skipped",
-                SourceName, result.Elapsed, request.DryRun ? " (dry run: chunks counted, nothing written)" : "", result.PostsWritten,
+            _logger.ReindexDone(SourceName, result.Elapsed, request.DryRun ? " (dry run: chunks counted, nothing written)" : "", result.PostsWritten,
                 result.ChunksWritten, result.ChunksEmbedded, result.PostsRemoved, result.PostsSkipped);
             return result;
         }
@@ -182,14 +177,11 @@ public sealed class PostIndexer : IDisposable
         }
         if (active is null)
         {
-            _logger.LogInformation("No active encoder yet; activating {Model}@{Revision}", model.Name, model.Revision);
+            _logger.ActivatingFirstEncoder(model.Name, model.Revision);
         }
         else
         {
-            _logger.LogWarning(
-                "The configured encoder {Model}@{Revision} differs from the active {ActiveModel}@{ActiveRevision}: activating it, dropping the old " +
-                "vectors and embedding every post again (vector spaces are never mixed)",
-                model.Name, model.Revision, active.Name, active.Revision);
+            _logger.EncoderChanged(model.Name, model.Revision, active.Name, active.Revision);
             run.ModelChanged = true;
         }
         await _retry.ExecuteAsync("activate encoder", ct => _writer.ActivateModelAsync(model, ct), cancellationToken);
@@ -277,7 +269,7 @@ public sealed class PostIndexer : IDisposable
         {
             return;
         }
-        _logger.LogInformation("Reconciliation of {Source}: {Gone} posts no longer visible, {Stale} to read again", SourceName, gone.Count, stale.Count);
+        _logger.Reconciling(SourceName, gone.Count, stale.Count);
         run.PostsTotal = (run.PostsTotal ?? 0) + gone.Count + stale.Count;
         foreach (var removal in gone.Chunk(Math.Max(_options.PageSize, 500)))
         {
@@ -410,12 +402,12 @@ public sealed class PostIndexer : IDisposable
         {
             if (post.DecodingProblem is not null)
             {
-                _logger.LogWarning("Post {PostId} has invalid text bytes ({Problem}); indexing it with U+FFFD in their place", post.Cid, post.DecodingProblem);
+                _logger.InvalidTextBytes(post.Cid, post.DecodingProblem);
             }
             var document = _extractor.BuildDocument(post.Title, post.Categories, post.Tags, post.Text);
             if (document.Truncated || document.RoughText)
             {
-                _logger.LogInformation("Post {PostId} is very long ({BodyChars} characters): {Handling}", post.Cid, post.Text.Length,
+                _logger.VeryLongPost(post.Cid, post.Text.Length,
                     document.Truncated ? "its body was cut to Text:MaxBodyChars" : "its markup was stripped without parsing");
             }
             if (string.IsNullOrWhiteSpace(document.Text.AsSpan(document.BodyStart).ToString()))
@@ -441,14 +433,14 @@ public sealed class PostIndexer : IDisposable
         }
         catch (Exception e) when (e is not OperationCanceledException and not OutOfMemoryException)
         {
-            _logger.LogWarning(e, "Post {PostId} cannot be indexed and is skipped: {Reason}", post.Cid, e.Message);
+            _logger.PostFailed(e, post.Cid, e.Message);
             return (null, new SkippedPost(post.Cid, post.Modified, $"{e.GetType().Name}: {e.Message}"));
         }
     }
 
     private (PostRecord?, SkippedPost?) Skip(TypechoPost post, string reason)
     {
-        _logger.LogWarning("Post {PostId} is skipped: {Reason}", post.Cid, reason);
+        _logger.PostSkipped(post.Cid, reason);
         return (null, new SkippedPost(post.Cid, post.Modified, reason));
     }
 
@@ -501,7 +493,7 @@ public sealed class PostIndexer : IDisposable
         }
         catch (Exception e) when (e is DbException or NpgsqlException or OperationCanceledException or TimeoutException)
         {
-            _logger.LogWarning(e, "Could not record the poll outcome of {Source}", SourceName);
+            _logger.RecordPollFailed(e, SourceName);
         }
     }
 
@@ -558,4 +550,50 @@ public sealed class PostIndexer : IDisposable
     /// <summary><c>{"Han": [120, 0], "Latin": [30, 30]}</c>: letters per script and how many the encoder reads (chunks.script_chars).</summary>
     internal static string ScriptCharsJson(CoverageReport report) => System.Text.Json.JsonSerializer.Serialize(
         report.Scripts.ToDictionary(s => s.Script.ToString(), s => new[] { s.Characters, s.ReadCharacters }));
+}
+
+internal static partial class PostIndexerLog
+{
+    [LoggerMessage(LogLevel.Information,
+        "Poll of {Source} done in {Elapsed}: {PostsWritten} posts written, {PostsUnchanged} unchanged, {PostsRemoved} removed, " +
+        "{PostsSkipped} skipped; {ChunksEmbedded} chunks embedded, {ChunksReused} reused; {Retries} retries")]
+    public static partial void PollDone(this ILogger logger, string source, TimeSpan elapsed, int postsWritten, int postsUnchanged, int postsRemoved,
+        int postsSkipped, int chunksEmbedded, int chunksReused, int retries);
+
+    [LoggerMessage(LogLevel.Error, "Poll of {Source} failed after {Elapsed}; committed batches stay, the next poll goes on from them")]
+    public static partial void PollFailed(this ILogger logger, Exception exception, string source, TimeSpan elapsed);
+
+    [LoggerMessage(LogLevel.Information, "Reindexing {PostCount} posts of {Source}{DryRun}")]
+    public static partial void Reindexing(this ILogger logger, int postCount, string source, string dryRun);
+
+    [LoggerMessage(LogLevel.Information,
+        "Reindex of {Source} done in {Elapsed}{DryRun}: {PostsWritten} posts, {ChunksWritten} chunks, {ChunksEmbedded} embedded, {PostsRemoved} removed, {PostsSkipped} skipped")]
+    public static partial void ReindexDone(this ILogger logger, string source, TimeSpan elapsed, string dryRun, int postsWritten, int chunksWritten,
+        int chunksEmbedded, int postsRemoved, int postsSkipped);
+
+    [LoggerMessage(LogLevel.Information, "No active encoder yet; activating {Model}@{Revision}")]
+    public static partial void ActivatingFirstEncoder(this ILogger logger, string model, string revision);
+
+    [LoggerMessage(LogLevel.Warning,
+        "The configured encoder {Model}@{Revision} differs from the active {ActiveModel}@{ActiveRevision}: activating it, dropping the old " +
+        "vectors and embedding every post again (vector spaces are never mixed)")]
+    public static partial void EncoderChanged(this ILogger logger, string model, string revision, string activeModel, string activeRevision);
+
+    [LoggerMessage(LogLevel.Information, "Reconciliation of {Source}: {Gone} posts no longer visible, {Stale} to read again")]
+    public static partial void Reconciling(this ILogger logger, string source, int gone, int stale);
+
+    [LoggerMessage(LogLevel.Warning, "Post {PostId} has invalid text bytes ({Problem}); indexing it with U+FFFD in their place")]
+    public static partial void InvalidTextBytes(this ILogger logger, long postId, string? problem);
+
+    [LoggerMessage(LogLevel.Information, "Post {PostId} is very long ({BodyChars} characters): {Handling}")]
+    public static partial void VeryLongPost(this ILogger logger, long postId, int bodyChars, string handling);
+
+    [LoggerMessage(LogLevel.Warning, "Post {PostId} cannot be indexed and is skipped: {Reason}")]
+    public static partial void PostFailed(this ILogger logger, Exception exception, long postId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Post {PostId} is skipped: {Reason}")]
+    public static partial void PostSkipped(this ILogger logger, long postId, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Could not record the poll outcome of {Source}")]
+    public static partial void RecordPollFailed(this ILogger logger, Exception exception, string source);
 }

@@ -58,14 +58,13 @@ public sealed class WhiteningRefitJob(WhiteningStore store, IndexWriter index, I
                 if (force || check.Due)
                 {
                     var parameters = ReadParameters(data, options.Value.ToParameters());
-                    logger.LogInformation("Refitting whitening {Parameters}: {Reason}", parameters, force ? "asked for over the admin API" : check.Reason);
+                    logger.Refitting(parameters, force ? "asked for over the admin API" : check.Reason);
                     var result = await store.FitAsync(model.Id, parameters, activate: true, cancellationToken);
-                    logger.LogInformation("Whitening version {Version} is live: {Rows} vectors, built in {Seconds:F1} s",
-                        result.Version, result.Rows, (result.FitTime + result.CopyTime + result.IndexTime).TotalSeconds);
+                    logger.RefitLive(result.Version, result.Rows, (result.FitTime + result.CopyTime + result.IndexTime).TotalSeconds);
                 }
                 else
                 {
-                    logger.LogDebug("No whitening refit: {Reason}", check.Reason);
+                    logger.NoRefit(check.Reason);
                 }
             }
             await store.DropRetiredTablesAsync(cancellationToken);
@@ -73,11 +72,11 @@ public sealed class WhiteningRefitJob(WhiteningStore store, IndexWriter index, I
         catch (WhiteningFitException e)
         {
             // Too few vectors or no variance yet: the blog is too small; the next check tries again.
-            logger.LogWarning("Whitening not refitted: {Reason}", e.Message);
+            logger.NotRefitted(e.Message);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "Whitening refit failed; the live version keeps serving");
+            logger.RefitFailed(e);
             throw new JobExecutionException(e);
         }
     }
@@ -94,4 +93,22 @@ public sealed class WhiteningRefitJob(WhiteningStore store, IndexWriter index, I
             : configured;
 
     private static string? Get(JobDataMap data, string key) => data.TryGetValue(key, out var value) ? value?.ToString() : null;
+}
+
+internal static partial class WhiteningRefitJobLog
+{
+    [LoggerMessage(LogLevel.Information, "Refitting whitening {Parameters}: {Reason}")]
+    public static partial void Refitting(this ILogger logger, WhiteningParameters parameters, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Whitening version {Version} is live: {Rows} vectors, built in {Seconds:F1} s")]
+    public static partial void RefitLive(this ILogger logger, int version, long rows, double seconds);
+
+    [LoggerMessage(LogLevel.Debug, "No whitening refit: {Reason}")]
+    public static partial void NoRefit(this ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Whitening not refitted: {Reason}")]
+    public static partial void NotRefitted(this ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Error, "Whitening refit failed; the live version keeps serving")]
+    public static partial void RefitFailed(this ILogger logger, Exception exception);
 }

@@ -80,7 +80,7 @@ public sealed class SearchService(
         catch (SemanticUnavailableException e) when (mode == SearchMode.Hybrid)
         {
             // Hybrid degrades to keyword results, and says so in the response and the log.
-            _logger.LogWarning("Semantic leg unavailable, answering with keyword results only: {Reason}", e.Message);
+            _logger.SemanticLegUnavailable(e.Message);
             warnings = [$"semantic ranking unavailable ({e.Message}); results are keyword matches only"];
         }
         finally

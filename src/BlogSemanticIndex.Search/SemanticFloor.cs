@@ -28,13 +28,13 @@ public sealed class SemanticFloor(NpgsqlDataSource dataSource, ILogger<SemanticF
     public static readonly IReadOnlyList<string> Probes = MakeProbes();
 
     private readonly ConcurrentDictionary<(int Model, int Whitening), (double Similarity, DateTimeOffset ReadAt)> _floors = new();
-    private readonly SemaphoreSlim _computing = new(1, 1);
+    private int _computing; // 1 while a floor is read or computed in the background
 
     /// <summary>
     /// Whether no floor is being read or computed. Rankings made meanwhile may list posts the coming floor will drop,
     /// so the ranking cache does not keep them.
     /// </summary>
-    public bool Settled => _computing.CurrentCount == 1;
+    public bool Settled => Volatile.Read(ref _computing) == 0;
 
     /// <summary>
     /// The floor of (<paramref name="modelId"/>, <paramref name="whiteningVersion"/>, 0 for raw vectors) if this node
@@ -46,7 +46,7 @@ public sealed class SemanticFloor(NpgsqlDataSource dataSource, ILogger<SemanticF
     {
         var key = (modelId, whiteningVersion);
         var known = _floors.TryGetValue(key, out var floor);
-        if ((!known || DateTimeOffset.UtcNow - floor.ReadAt >= Reuse) && _computing.Wait(0))
+        if ((!known || DateTimeOffset.UtcNow - floor.ReadAt >= Reuse) && Interlocked.CompareExchange(ref _computing, 1, 0) == 0)
         {
             _ = Task.Run(async () =>
             {
@@ -56,12 +56,11 @@ public sealed class SemanticFloor(NpgsqlDataSource dataSource, ILogger<SemanticF
                 }
                 catch (Exception e)
                 {
-                    logger?.LogWarning(e, "Relevance floor of model {Model}, whitening version {Whitening} could not be computed; searches run without it",
-                        modelId, whiteningVersion);
+                    logger?.FloorFailed(e, modelId, whiteningVersion);
                 }
                 finally
                 {
-                    _computing.Release();
+                    Volatile.Write(ref _computing, 0);
                 }
             });
         }

@@ -13,7 +13,7 @@ public sealed record Snippet(string Html, int Start, int End);
 /// </summary>
 public static class SnippetBuilder
 {
-    private const string Ellipsis = "…";
+    private const char Ellipsis = '…';
 
     /// <summary>How many query terms / pieces occur in <paramref name="text"/>; ranks a post's chunks for the snippet.</summary>
     public static int MatchScore(string text, IReadOnlySet<string> queryTerms, IReadOnlyList<string> pieces)

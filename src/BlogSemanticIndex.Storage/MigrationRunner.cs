@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -49,7 +50,7 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, string 
             // Line endings are normalised so a checkout with CRLF does not look like an edit.
             var sql = File.ReadAllText(path).Replace("\r\n", "\n");
             var checksum = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(sql)));
-            migrations.Add(new Migration(int.Parse(match.Groups["version"].Value), match.Groups["name"].Value, fileName, sql, checksum));
+            migrations.Add(new Migration(int.Parse(match.Groups["version"].Value, CultureInfo.InvariantCulture), match.Groups["name"].Value, fileName, sql, checksum));
         }
         var duplicate = migrations.GroupBy(m => m.Version).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)

@@ -192,7 +192,7 @@ public static class EncoderTrainer
     }
 
     /// <summary>AdamW, with weight decay on weight matrices only: biases and LayerNorm parameters are not decayed (as BERT).</summary>
-    private static OptimizerHelper CreateOptimizer(List<(string Name, Parameter Parameter)> parameters, FineTuneOptions options)
+    private static AdamW CreateOptimizer(List<(string Name, Parameter Parameter)> parameters, FineTuneOptions options)
     {
         static bool Decays(string name) => !name.EndsWith(".bias", StringComparison.Ordinal) && !name.Contains("LayerNorm", StringComparison.Ordinal);
         return optim.AdamW(

@@ -1,3 +1,4 @@
+using System.Globalization;
 namespace BlogSemanticIndex.Whitening;
 
 /// <summary>
@@ -69,5 +70,5 @@ public sealed record WhiteningParameters(double Beta, double Gamma, int Dims, do
         }
     }
 
-    public override string ToString() => $"(β={Beta}, γ={Gamma}, k={(Dims == 0 ? "auto" : Dims.ToString())}, ε={Epsilon})";
+    public override string ToString() => $"(β={Beta}, γ={Gamma}, k={(Dims == 0 ? "auto" : Dims.ToString(CultureInfo.InvariantCulture))}, ε={Epsilon})";
 }

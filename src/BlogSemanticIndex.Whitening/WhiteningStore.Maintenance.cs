@@ -126,11 +126,11 @@ public sealed partial class WhiteningStore
                 await ExecuteAsync(connection, transaction, $"DROP TABLE IF EXISTS {QuoteTable(table)}", cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 dropped++;
-                _logger.LogInformation("Dropped {Table} of retired whitening version {Version}", table, version);
+                _logger.DroppedRetired(table, version);
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
             {
-                _logger.LogInformation("{Table} of retired whitening version {Version} is still being read; dropping it later", table, version);
+                _logger.RetiredStillRead(table, version);
             }
         }
         return dropped;
@@ -172,7 +172,7 @@ public sealed partial class WhiteningStore
                 if (changed > 0)
                 {
                     cleaned++;
-                    _logger.LogWarning("Whitening version {Version} was left half-built by a process that stopped; dropped {Table} and retired it", version, table);
+                    _logger.DroppedAbandoned(version, table);
                 }
             }
             finally

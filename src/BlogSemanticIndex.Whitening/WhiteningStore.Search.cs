@@ -54,7 +54,7 @@ public sealed partial class WhiteningStore
                 {
                     throw;
                 }
-                _logger.LogDebug("Whitening version {OldVersion} was dropped during a search; retrying on {NewVersion}", active?.Version, now?.Version);
+                _logger.DroppedDuringSearch(active?.Version, now?.Version);
                 active = now;
             }
         }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Data;
 using System.Diagnostics;
@@ -101,9 +102,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
                 $"and would only be scaled up by Epsilon; index more posts, lower {WhiteningOptions.SectionName}:Dims below {accumulator.Count}, or use Gamma 0.");
         }
         var model = WhiteningFitter.Fit(accumulator, parameters, modelId, started);
-        _logger.LogInformation(
-            "Fitted whitening {Parameters} for encoder model {ModelId} on {VectorCount} vectors in {FitSeconds:F2} s; {ExplainedVariance:P1} of the variance kept",
-            parameters, modelId, model.VectorCount, model.FitSeconds, model.ExplainedVariance);
+        _logger.Fitted(parameters, modelId, model.VectorCount, model.FitSeconds, model.ExplainedVariance);
         return await SaveAndBuildAsync(model, activate, cancellationToken);
     }
 
@@ -122,7 +121,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var version = Convert.ToInt32(await ScalarAsync(connection, null,
-            "SELECT nextval(pg_get_serial_sequence('whitening_models', 'version'))", cancellationToken));
+            "SELECT nextval(pg_get_serial_sequence('whitening_models', 'version'))", cancellationToken), CultureInfo.InvariantCulture);
         var table = TableName(version);
         // The lock is taken before the row exists, so a 'building' row always has a live lock behind it
         // unless its builder died.
@@ -161,16 +160,14 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
                         cancellationToken, ("version", version));
                     switched = true; // built and kept: a failure from here on must not remove it
                 }
-                _logger.LogInformation(
-                    "Built whitening version {Version} ({Table}, {Rows} vectors of {Dims} dims): copy {CopySeconds:F2} s, index {IndexSeconds:F2} s, switch {SwitchSeconds:F3} s; active: {Activated}, retired: {RetiredVersion}",
-                    version, table, rows, model.Dims, copyTime.TotalSeconds, indexTime.TotalSeconds, switchTime.TotalSeconds, activate, retired);
+                _logger.Built(version, table, rows, model.Dims, copyTime.TotalSeconds, indexTime.TotalSeconds, switchTime.TotalSeconds, activate, retired);
                 await DropRetiredTablesQuietlyAsync();
                 return new WhiteningBuildResult(version, table, rows, activate, retired, false,
                     TimeSpan.FromSeconds(model.FitSeconds), copyTime, indexTime, switchTime);
             }
             catch (Exception error) when (!switched)
             {
-                _logger.LogWarning(error, "Building whitening version {Version} failed; removing it", version);
+                _logger.BuildFailed(error, version);
                 _models.TryRemove(version, out _);
                 await CleanUpQuietlyAsync(connection, version, table, $"DELETE FROM whitening_models WHERE version = {version} AND {NotLiveCondition}");
                 throw;
@@ -230,7 +227,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
                 var clock = Stopwatch.StartNew();
                 var retired = await SwitchAsync(connection, version, model, cancellationToken);
                 markedBuilding = false;
-                _logger.LogInformation("Activated whitening version {Version} (rebuilt: {Rebuilt}); retired version {RetiredVersion}", version, rebuild, retired);
+                _logger.Activated(version, rebuild, retired);
                 await DropRetiredTablesQuietlyAsync();
                 return new WhiteningBuildResult(version, row.Table, rows, true, retired, rebuild, TimeSpan.Zero, copyTime, indexTime, clock.Elapsed);
             }
@@ -340,7 +337,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
             }
             catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && attempt < SwitchAttempts)
             {
-                _logger.LogInformation("A chunk was deleted while whitening version {Version} caught up; switching again", version);
+                _logger.SwitchingAgain(version);
             }
         }
     }
@@ -398,7 +395,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
         await transaction.CommitAsync(cancellationToken);
         if (removed + added > 0)
         {
-            _logger.LogInformation("Whitening version {Version} caught up at the switch: {Removed} stale rows removed, {Added} added", version, removed, added);
+            _logger.CaughtUp(version, removed, added);
         }
         return previous == version ? null : previous;
     }
@@ -480,7 +477,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
             // The lock dies with the session anyway (a broken connection is not returned to the pool).
-            _logger.LogWarning(e, "Could not release the build lock of whitening version {Version}", version);
+            _logger.UnlockFailed(e, version);
         }
     }
 
@@ -499,12 +496,12 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
             }
             else
             {
-                _logger.LogWarning("Whitening version {Version} is no longer a failed build; its table {Table} is kept", version, table);
+                _logger.NoLongerFailed(version, table);
             }
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            _logger.LogWarning(e, "Could not clean up after a failed whitening build; DropAbandonedBuildsAsync will retry");
+            _logger.CleanUpFailed(e);
         }
     }
 
@@ -516,7 +513,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
         }
         catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
         {
-            _logger.LogWarning(e, "Could not drop retired whitening tables; the next fit or activation retries");
+            _logger.DropRetiredFailed(e);
         }
     }
 

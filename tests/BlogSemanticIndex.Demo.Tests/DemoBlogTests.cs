@@ -19,8 +19,8 @@ public sealed class DemoBlogTests : IDisposable
         Assert.Equal(summary.Visible, stamps.Count);
         Assert.InRange(summary.Hidden, 30, 90);
         Assert.Contains(posts, p => p.Title.Contains("新词发现") && p.Categories.Contains("自然语言处理"));
-        Assert.Contains(posts, p => p.Text.StartsWith("<!--markdown-->") && p.Text.Contains("<!--more-->"));
-        Assert.Contains(posts, p => p.Text.StartsWith("<p>"));
+        Assert.Contains(posts, p => p.Text.StartsWith("<!--markdown-->", StringComparison.Ordinal) && p.Text.Contains("<!--more-->"));
+        Assert.Contains(posts, p => p.Text.StartsWith("<p>", StringComparison.Ordinal));
         Assert.All(posts, p => Assert.NotEmpty(p.Categories));
     }
 

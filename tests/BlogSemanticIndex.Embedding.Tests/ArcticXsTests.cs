@@ -29,12 +29,12 @@ public sealed class ArcticXsFixture : IDisposable
 }
 
 [CollectionDefinition(Name)]
-public sealed class ArcticXsCollection : ICollectionFixture<ArcticXsFixture>
+public sealed class ArcticXsCollectionDefinition : ICollectionFixture<ArcticXsFixture>
 {
     public const string Name = "ArcticXs";
 }
 
-[Collection(ArcticXsCollection.Name)]
+[Collection(ArcticXsCollectionDefinition.Name)]
 public sealed class ArcticXsTests(ArcticXsFixture fixture)
 {
     private const string Prefix = "Represent this sentence for searching relevant passages: ";

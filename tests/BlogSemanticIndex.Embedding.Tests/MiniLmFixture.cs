@@ -36,7 +36,7 @@ public sealed class MiniLmFixture : IDisposable
 }
 
 [CollectionDefinition(Name)]
-public sealed class MiniLmCollection : ICollectionFixture<MiniLmFixture>
+public sealed class MiniLmCollectionDefinition : ICollectionFixture<MiniLmFixture>
 {
     public const string Name = "MiniLM";
 }

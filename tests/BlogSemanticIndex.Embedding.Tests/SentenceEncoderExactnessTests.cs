@@ -3,7 +3,7 @@ using System.Globalization;
 namespace BlogSemanticIndex.Embedding.Tests;
 
 /// <summary>Our TorchSharp MiniLM against ONNX Runtime running the package's own model.onnx on the same token ids.</summary>
-[Collection(MiniLmCollection.Name)]
+[Collection(MiniLmCollectionDefinition.Name)]
 public sealed class SentenceEncoderExactnessTests(MiniLmFixture fixture)
 {
     [Fact]

@@ -3,7 +3,7 @@ using BlogSemanticIndex.Embedding.Modeling;
 
 namespace BlogSemanticIndex.Embedding.Tests;
 
-[Collection(MiniLmCollection.Name)]
+[Collection(MiniLmCollectionDefinition.Name)]
 public sealed class SentenceEncoderTests(MiniLmFixture fixture)
 {
     [Fact]

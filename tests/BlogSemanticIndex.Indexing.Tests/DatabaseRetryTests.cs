@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
@@ -76,7 +77,7 @@ public sealed class DatabaseRetryTests
             : Task.FromResult(0), CancellationToken.None);
 
         // Uncapped, the fourth and fifth would wait about 1.6 and 3.2 s.
-        var delays = logs.Entries.Where(e => e.Message.Contains("retrying in")).Select(e => TimeSpan.Parse(e.Message[(e.Message.LastIndexOf("retrying in ") + 12)..])).ToList();
+        var delays = logs.Entries.Where(e => e.Message.Contains("retrying in")).Select(e => TimeSpan.Parse(e.Message[(e.Message.LastIndexOf("retrying in ", StringComparison.Ordinal) + 12)..], CultureInfo.InvariantCulture)).ToList();
         Assert.Equal(5, delays.Count);
         Assert.All(delays, d => Assert.True(d <= TimeSpan.FromSeconds(1), $"a retry waited {d}"));
     }

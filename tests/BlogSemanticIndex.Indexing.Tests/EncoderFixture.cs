@@ -27,7 +27,7 @@ public sealed class EncoderFixture : IDisposable
 
 /// <summary>Every class that needs the encoder shares one; the collection also keeps them from running in parallel (two cores).</summary>
 [CollectionDefinition(Name)]
-public sealed class EncoderCollection : ICollectionFixture<EncoderFixture>
+public sealed class EncoderCollectionDefinition : ICollectionFixture<EncoderFixture>
 {
     public const string Name = "MiniLM encoder";
 }

@@ -6,7 +6,7 @@ namespace BlogSemanticIndex.Indexing.Tests;
 /// What a poll must do on every engine, each test with a fresh Typecho schema and index schema: after one poll the
 /// index holds exactly the posts a visitor can see, and a post nobody changed is never embedded again.
 /// </summary>
-[Collection(EncoderCollection.Name)]
+[Collection(EncoderCollectionDefinition.Name)]
 public abstract class IndexerContract(EncoderFixture encoder) : IAsyncLifetime
 {
     private const long Day = 86_400;

@@ -197,17 +197,19 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
 
     private static Task<T> WaitForAsync<T>(Func<T?> read) where T : class => WaitForAsync(() => Task.FromResult(read()));
 
-    private static Task WaitForAsync(Func<Task<bool>> condition) => WaitForAsync(async () => await condition() ? "" : null);
+    private static Task<string> WaitForAsync(Func<Task<bool>> condition) => WaitForAsync(async () => await condition() ? "" : null);
 
     /// <summary>One service instance: its own container with <c>AddIndexing</c>, its hosted services started as a host would.</summary>
     private sealed class ServiceNode : IAsyncDisposable
     {
         private readonly List<IHostedService> _hosted;
+        private readonly TestLifetime _lifetime;
 
-        private ServiceNode(ServiceProvider provider, List<IHostedService> hosted, IScheduler scheduler)
+        private ServiceNode(ServiceProvider provider, List<IHostedService> hosted, TestLifetime lifetime, IScheduler scheduler)
         {
             Provider = provider;
             _hosted = hosted;
+            _lifetime = lifetime;
             Scheduler = scheduler;
         }
 
@@ -231,7 +233,7 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
                 await service.StartAsync(CancellationToken.None);
             }
             lifetime.Started();
-            return new ServiceNode(provider, hosted, await provider.GetRequiredService<ISchedulerFactory>().GetScheduler());
+            return new ServiceNode(provider, hosted, lifetime, await provider.GetRequiredService<ISchedulerFactory>().GetScheduler());
         }
 
         public async ValueTask DisposeAsync()
@@ -241,11 +243,12 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
                 await service.StopAsync(CancellationToken.None);
             }
             await Provider.DisposeAsync();
+            _lifetime.Dispose();
         }
     }
 
     /// <summary>The host's lifetime events, raised by the test instead of a host.</summary>
-    private sealed class TestLifetime : IHostApplicationLifetime
+    private sealed class TestLifetime : IHostApplicationLifetime, IDisposable
     {
         private readonly CancellationTokenSource _started = new();
         private readonly CancellationTokenSource _stopping = new();
@@ -258,5 +261,12 @@ public sealed class QuartzJobTests(EncoderFixture encoder) : SqliteBlogTests(enc
         public void Started() => _started.Cancel();
 
         public void StopApplication() => _stopping.Cancel();
+
+        public void Dispose()
+        {
+            _started.Dispose();
+            _stopping.Dispose();
+            _stopped.Dispose();
+        }
     }
 }

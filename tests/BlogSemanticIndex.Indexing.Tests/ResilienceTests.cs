@@ -1,3 +1,4 @@
+using System.Globalization;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.TestSupport;
 using Microsoft.Extensions.Logging;
@@ -114,6 +115,6 @@ public sealed class ResilienceTests(EncoderFixture encoder) : SqliteBlogTests(en
             WHERE usename = current_user AND application_name = @application AND pid <> pg_backend_pid()
             """);
         command.Parameters.AddWithValue("application", application);
-        return Convert.ToInt32(await command.ExecuteScalarAsync());
+        return Convert.ToInt32(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
     }
 }

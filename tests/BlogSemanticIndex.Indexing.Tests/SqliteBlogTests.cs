@@ -6,7 +6,7 @@ namespace BlogSemanticIndex.Indexing.Tests;
 /// A test class whose tests each get a fresh SQLite Typecho blog and index schema (the engine does not matter to what
 /// they show; <see cref="IndexerContract"/> covers the three engines).
 /// </summary>
-[Collection(EncoderCollection.Name)]
+[Collection(EncoderCollectionDefinition.Name)]
 public abstract class SqliteBlogTests(EncoderFixture encoder) : IAsyncLifetime
 {
     protected static readonly long T = IndexerHarness.T;

@@ -2,7 +2,7 @@ using BlogSemanticIndex.Text;
 
 namespace BlogSemanticIndex.Indexing.Tests;
 
-[Collection(EncoderCollection.Name)]
+[Collection(EncoderCollectionDefinition.Name)]
 public sealed class WordPieceTokenSpansTests(EncoderFixture encoder)
 {
     [Fact]

@@ -21,7 +21,7 @@ public sealed class EncoderFixture : IDisposable
 
 /// <summary>Classes that need the encoder share one; the collection also keeps them from running in parallel (two cores).</summary>
 [CollectionDefinition(Name)]
-public sealed class EncoderCollection : ICollectionFixture<EncoderFixture>
+public sealed class EncoderCollectionDefinition : ICollectionFixture<EncoderFixture>
 {
     public const string Name = "MiniLM encoder";
 }

@@ -9,7 +9,7 @@ namespace BlogSemanticIndex.Search.Tests;
 /// The relevance floor with the real encoder over the test corpus: a query that matches nothing returns nothing in
 /// hybrid search; queries that match keep their results; the floor is kept per vector space for status.
 /// </summary>
-[Collection(EncoderCollection.Name)]
+[Collection(EncoderCollectionDefinition.Name)]
 public sealed class RelevanceFloorTests(EncoderFixture encoder)
 {
     private async Task<(TestCorpus Corpus, SearchService Search)> CreateAsync(bool floorOn)

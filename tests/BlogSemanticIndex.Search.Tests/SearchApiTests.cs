@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 namespace BlogSemanticIndex.Search.Tests;
 
 /// <summary>The HTTP API on a real Kestrel server (127.0.0.1, a free port) over a real index schema.</summary>
-[Collection(EncoderCollection.Name)]
+[Collection(EncoderCollectionDefinition.Name)]
 public sealed class SearchApiTests(EncoderFixture encoder)
 {
     private sealed class Host(WebApplication app, TestCorpus corpus, HttpClient client) : IAsyncDisposable

@@ -6,7 +6,7 @@ using BlogSemanticIndex.Whitening;
 namespace BlogSemanticIndex.Search.Tests;
 
 /// <summary>The search core against the real PostgreSQL and the real builtin encoder; each test has its own schema.</summary>
-[Collection(EncoderCollection.Name)]
+[Collection(EncoderCollectionDefinition.Name)]
 public sealed class SearchServiceTests(EncoderFixture encoder)
 {
     private static async Task<List<long>> CidsAsync(TestCorpus corpus, string query, SearchMode mode) =>

@@ -11,7 +11,7 @@ namespace BlogSemanticIndex.Service.Tests;
 /// The service over the demo blog: the Quartz poll job indexes exactly the visible posts, and the admin
 /// API reports it behind its token.
 /// </summary>
-public sealed class AdminApiTests : IAsyncLifetime
+public sealed class AdminApiTests : IAsyncLifetime, IDisposable
 {
     private const string Token = "test-admin-token-of-at-least-32-characters";
     private readonly string _blog = Path.Combine(Path.GetTempPath(), $"bsi-admin-{Guid.NewGuid():N}.db");
@@ -323,8 +323,10 @@ public sealed class AdminApiTests : IAsyncLifetime
         _bsi.Terminate();
         await _bsi.WaitForExitAsync(TimeSpan.FromSeconds(30));
         _bsi.Dispose();
-        _http.Dispose();
         await _database.DisposeAsync();
         File.Delete(_blog);
     }
+
+    /// <summary>xunit calls this after <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => _http.Dispose();
 }

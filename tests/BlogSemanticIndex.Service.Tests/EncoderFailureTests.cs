@@ -9,7 +9,7 @@ namespace BlogSemanticIndex.Service.Tests;
 /// An index built with the builtin encoder, then served by a <c>bsi serve</c> whose model cannot load (a model folder
 /// without its files): what needs no query vector keeps working, and what does says why it cannot.
 /// </summary>
-public sealed class EncoderFailureTests : IAsyncLifetime
+public sealed class EncoderFailureTests : IAsyncLifetime, IDisposable
 {
     private readonly string _blog = Path.Combine(Path.GetTempPath(), $"bsi-noenc-{Guid.NewGuid():N}.db");
     private readonly string _emptyModel = Directory.CreateTempSubdirectory("bsi-empty-model-").FullName;
@@ -79,9 +79,11 @@ public sealed class EncoderFailureTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _bsi?.Dispose();
-        _http.Dispose();
         await _database.DisposeAsync();
         File.Delete(_blog);
         Directory.Delete(_emptyModel, recursive: true);
     }
+
+    /// <summary>xunit calls this after <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => _http.Dispose();
 }

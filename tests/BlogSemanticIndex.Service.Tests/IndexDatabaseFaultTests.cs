@@ -12,7 +12,7 @@ namespace BlogSemanticIndex.Service.Tests;
 /// <c>bsi serve</c> reaching its index database through a proxy the test can freeze (a wedged server: connections
 /// accepted, nothing answered) or cut (a stopped server).
 /// </summary>
-public sealed class IndexDatabaseFaultTests : IAsyncLifetime
+public sealed class IndexDatabaseFaultTests : IAsyncLifetime, IDisposable
 {
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
     private TestIndexDatabase _database = null!;
@@ -121,9 +121,11 @@ public sealed class IndexDatabaseFaultTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         _bsi?.Dispose();
-        _http.Dispose();
         _proxy.Thaw();
         await _proxy.DisposeAsync();
         await _database.DisposeAsync();
     }
+
+    /// <summary>xunit calls this after <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => _http.Dispose();
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -9,7 +10,7 @@ namespace BlogSemanticIndex.Service.Tests;
 /// The rate limits of a real <c>bsi serve</c>, per visitor: the plugin forwards each visitor's address in
 /// <c>X-Forwarded-For</c>, believed only from <c>Http:TrustedProxies</c> (loopback by default).
 /// </summary>
-public sealed class PerVisitorLimitTests : IAsyncLifetime
+public sealed class PerVisitorLimitTests : IAsyncLifetime, IDisposable
 {
     private const string Token = "test-admin-token-of-at-least-32-characters";
     private const int SearchesPerMinute = 30; // a permit every 2 s after the burst
@@ -34,7 +35,7 @@ public sealed class PerVisitorLimitTests : IAsyncLifetime
     {
         var url = $"http://127.0.0.1:{ServeCommandTests.FreePort()}";
         var environment = ServeCommandTests.Environment(_database.ConnectionString);
-        environment["BSI__Search__RateLimitPerMinute"] = SearchesPerMinute.ToString();
+        environment["BSI__Search__RateLimitPerMinute"] = SearchesPerMinute.ToString(CultureInfo.InvariantCulture);
         // These tests count answers, not latency: the first searches wait for the encoder to load, which on a loaded
         // machine takes longer than the default 2 s Search:Timeout and would answer 503 instead of counting.
         environment["BSI__Search__Timeout"] = "00:00:30";
@@ -136,7 +137,9 @@ public sealed class PerVisitorLimitTests : IAsyncLifetime
             await bsi.WaitForExitAsync(TimeSpan.FromSeconds(30));
             bsi.Dispose();
         }
-        _http.Dispose();
         await _database.DisposeAsync();
     }
+
+    /// <summary>xunit calls this after <see cref="DisposeAsync"/>.</summary>
+    public void Dispose() => _http.Dispose();
 }

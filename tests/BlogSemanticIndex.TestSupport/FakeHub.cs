@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
@@ -23,8 +24,10 @@ public sealed class FakeRepo(string id, string commit)
 
     public static string Sha256(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));
 
+#pragma warning disable CA5350 // Git names blobs by SHA-1 and the Hub's ETags are those names: the fake must compute the same, not a stronger hash.
     public static string GitBlobSha1(byte[] data) =>
         Convert.ToHexStringLower(SHA1.HashData([.. Encoding.ASCII.GetBytes($"blob {data.Length}\0"), .. data]));
+#pragma warning restore CA5350
 }
 
 /// <summary>A recorded request: method, path (with query), Range header, Authorization header.</summary>
@@ -68,7 +71,13 @@ public sealed class FakeHub : IDisposable
     public ConcurrentDictionary<string, bool> Corrupt { get; } = new();
 
     /// <summary>How many of the next requests answer 503.</summary>
-    public int FailNextRequestsWith503;
+    public int FailNextRequestsWith503
+    {
+        get => Volatile.Read(ref _failNextRequestsWith503);
+        set => Volatile.Write(ref _failNextRequestsWith503, value);
+    }
+
+    private int _failNextRequestsWith503;
 
     public FakeRepo AddRepo(string id, string commit)
     {
@@ -122,7 +131,7 @@ public sealed class FakeHub : IDisposable
         Requests.Enqueue(new FakeRequest(request.HttpMethod, request.Url.PathAndQuery, request.Headers["Range"], request.Headers["Authorization"]));
         try
         {
-            if (Interlocked.Decrement(ref FailNextRequestsWith503) >= 0)
+            if (Interlocked.Decrement(ref _failNextRequestsWith503) >= 0)
             {
                 response.StatusCode = 503;
                 response.Close();
@@ -209,7 +218,7 @@ public sealed class FakeHub : IDisposable
             var sha = repo.ETagOf(file);
             response.StatusCode = 302;
             response.Headers["X-Linked-Etag"] = $"\"{sha}\"";
-            response.Headers["X-Linked-Size"] = data.Length.ToString();
+            response.Headers["X-Linked-Size"] = data.Length.ToString(CultureInfo.InvariantCulture);
             response.Headers["ETag"] = $"\"{FakeRepo.GitBlobSha1(Encoding.ASCII.GetBytes(sha))}\"";
             response.RedirectLocation = $"{BaseUrl}{_prefix}/cdn/{sha}";
             response.ContentLength64 = 0;
@@ -233,7 +242,7 @@ public sealed class FakeHub : IDisposable
         var range = request.Headers["Range"];
         if (range is not null && range.StartsWith("bytes=", StringComparison.Ordinal) && range.EndsWith('-'))
         {
-            from = long.Parse(range["bytes=".Length..^1]);
+            from = long.Parse(range["bytes=".Length..^1], CultureInfo.InvariantCulture);
             if (from >= data.Length)
             {
                 response.StatusCode = 416;

@@ -29,7 +29,7 @@ public sealed class IndexStoreOutage(ILogger<IndexStoreOutage> logger, TimeProvi
             _down = true;
             _startedAt = time.GetTimestamp();
         }
-        logger.LogWarning("The index database is unavailable ({Reason}); requests answer 503 until it is back",
+        logger.IndexStoreDown(
             timeout is { } limit ? $"no answer within {limit.TotalSeconds:0.#} s" : Describe(error));
     }
 
@@ -51,8 +51,7 @@ public sealed class IndexStoreOutage(ILogger<IndexStoreOutage> logger, TimeProvi
             (failed, duration) = (_failedRequests, time.GetElapsedTime(_startedAt));
             (_down, _failedRequests) = (false, 0);
         }
-        logger.LogInformation("The index database is back after {Seconds:0.#} s; {FailedRequests} requests answered 503 meanwhile",
-            duration.TotalSeconds, failed);
+        logger.IndexStoreBack(duration.TotalSeconds, failed);
     }
 
     private static string Describe(Exception error) => error switch

@@ -38,7 +38,7 @@ public sealed class KeywordIndexSync(
                 }
                 if (failing)
                 {
-                    logger.LogInformation("Keyword index is current again (generation {Generation})", index.AppliedGeneration);
+                    logger.KeywordIndexCurrentAgain(index.AppliedGeneration);
                     failing = false;
                 }
             }
@@ -53,15 +53,14 @@ public sealed class KeywordIndexSync(
                 // One line per outage, not one per poll; the lag in /healthz and /metrics grows meanwhile.
                 if (!failing)
                 {
-                    const string Message = "Keyword index could not catch up with the store; searches use it as it is (or PostgreSQL before its first build)";
                     if (e is Npgsql.NpgsqlException or TimeoutException)
                     {
                         // An outage of the index database: its reason is enough, a stack would say nothing more.
-                        logger.LogWarning(Message + ": {Reason}", e.Message);
+                        logger.KeywordIndexBehind(e.Message);
                     }
                     else
                     {
-                        logger.LogWarning(e, Message);
+                        logger.KeywordIndexBehind(e);
                     }
                     failing = true;
                 }
@@ -97,7 +96,6 @@ public sealed class KeywordIndexSync(
         var started = time.GetTimestamp();
         var built = new StrongBox<long>();
         await index.RebuildAsync(feed.ReadAllAsync(built, cancellationToken), () => built.Value, cancellationToken);
-        logger.LogInformation("Keyword index built: {Posts} posts at generation {Generation} in {Seconds:F1} s",
-            index.Documents, index.AppliedGeneration, time.GetElapsedTime(started).TotalSeconds);
+        logger.KeywordIndexBuilt(index.Documents, index.AppliedGeneration, time.GetElapsedTime(started).TotalSeconds);
     }
 }

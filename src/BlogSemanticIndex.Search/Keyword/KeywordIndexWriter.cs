@@ -74,7 +74,7 @@ public sealed class KeywordIndexWriter(ILogger<KeywordIndexWriter>? logger = nul
             await WritePostsAsync(connection, transaction, cids, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             total += cids.Count;
-            _logger.LogInformation("Keyword index: {PostCount} posts indexed so far", total);
+            _logger.KeywordPostsIndexed(total);
         }
     }
 

@@ -310,7 +310,7 @@ public sealed class LuceneKeywordIndex : IDisposable
             }
         }
 
-        public IReadOnlyList<int> Candidates()
+        public List<int> Candidates()
         {
             Prune();
             return _kept.Select(k => k.Doc).Order().ToList();
@@ -396,7 +396,7 @@ public sealed class LuceneKeywordIndex : IDisposable
         /// Scores <paramref name="candidates"/> (global doc ids, ascending) in double, each term's share summed in ordinal
         /// term order as PostgreSQL sums them, and keeps the best <paramref name="limit"/> (ties by cid).
         /// </summary>
-        public IReadOnlyList<KeywordHit> RankExactly(KeywordQuery query, IReadOnlyList<int> candidates, int limit)
+        public List<KeywordHit> RankExactly(KeywordQuery query, List<int> candidates, int limit)
         {
             var averageLength = ExactBm25Similarity.AverageLength(_documents, _totalLength);
             var scores = new double[candidates.Count];

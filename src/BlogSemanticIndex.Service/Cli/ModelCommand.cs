@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.ModelHub;
@@ -73,12 +74,12 @@ internal static class ModelCommand
             table.AddRow("model", Markup.Escape($"{info.Name} @ {info.Revision}"));
             table.AddRow("folder", Markup.Escape(info.Folder));
             table.AddRow("architecture", Markup.Escape(info.Architecture));
-            table.AddRow("dimensions", info.Dimensions.ToString());
-            table.AddRow("max tokens", info.MaxTokens.ToString());
+            table.AddRow("dimensions", info.Dimensions.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("max tokens", info.MaxTokens.ToString(CultureInfo.InvariantCulture));
             table.AddRow("pooling", $"{info.Pooling}{(info.Normalized ? ", L2-normalised" : "")}");
             table.AddRow("device", info.Device);
             table.AddRow("precision", info.Precision);
-            table.AddRow("threads", info.Threads.ToString());
+            table.AddRow("threads", info.Threads.ToString(CultureInfo.InvariantCulture));
             AnsiConsole.Write(table);
             return Task.FromResult(ExitCodes.Ok);
         }));

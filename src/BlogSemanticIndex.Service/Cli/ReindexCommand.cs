@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using BlogSemanticIndex.Indexing;
 using BlogSemanticIndex.Search;
@@ -63,7 +64,7 @@ internal static class ReindexCommand
                 {
                     task.MaxValue = Math.Max(1, p.PostsTotal ?? p.PostsDone);
                     task.Value = p.PostsDone;
-                    task.Description = $"posts {p.PostsDone}/{p.PostsTotal?.ToString() ?? "?"} · chunks {p.ChunksWritten} · {p.ChunksPerSecond:F1}/s" +
+                    task.Description = $"posts {p.PostsDone}/{p.PostsTotal?.ToString(CultureInfo.InvariantCulture) ?? "?"} · chunks {p.ChunksWritten} · {p.ChunksPerSecond:F1}/s" +
                                        (p.EstimatedRemaining is { } eta ? $" · ETA {eta:hh\\:mm\\:ss}" : "");
                 });
                 return await indexer.ReindexAsync(request, progress, CancellationToken.None);
@@ -71,9 +72,9 @@ internal static class ReindexCommand
 
         var table = new Table().AddColumns("", "");
         table.HideHeaders();
-        table.AddRow("posts written", result.PostsWritten.ToString());
-        table.AddRow("posts removed", result.PostsRemoved.ToString());
-        table.AddRow("posts skipped", result.PostsSkipped.ToString());
+        table.AddRow("posts written", result.PostsWritten.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("posts removed", result.PostsRemoved.ToString(CultureInfo.InvariantCulture));
+        table.AddRow("posts skipped", result.PostsSkipped.ToString(CultureInfo.InvariantCulture));
         table.AddRow("chunks", $"{result.ChunksWritten} ({result.ChunksEmbedded} embedded, {result.ChunksReused} reused)");
         table.AddRow("time", $"{result.Elapsed.TotalSeconds:F1} s, {result.EmbeddingTime.TotalSeconds:F1} s of it embedding");
         table.AddRow("dry run", result.DryRun ? "yes: nothing was written" : "no");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Net;
 using BlogSemanticIndex.Search;
@@ -54,7 +55,7 @@ internal static class SearchCommand
             // The snippet is HTML with the match in <mark>: shown as highlighted console text.
             var snippet = Markup.Escape(WebUtility.HtmlDecode(hit.Snippet.Replace("<mark>", "\u0001").Replace("</mark>", "\u0002")))
                 .Replace("\u0001", "[yellow]").Replace("\u0002", "[/]");
-            table.AddRow((++rank).ToString(), hit.Cid.ToString(), Markup.Escape(hit.Title), hit.Score.ToString("0.####"), snippet);
+            table.AddRow((++rank).ToString(CultureInfo.InvariantCulture), hit.Cid.ToString(CultureInfo.InvariantCulture), Markup.Escape(hit.Title), hit.Score.ToString("0.####", CultureInfo.InvariantCulture), snippet);
         }
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"{response.Total} posts, mode {response.Mode}, page {response.Page}");

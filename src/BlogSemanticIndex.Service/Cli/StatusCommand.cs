@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using BlogSemanticIndex.Service.Hosting;
 using BlogSemanticIndex.Sources;
@@ -23,16 +24,16 @@ internal static class StatusCommand
             var table = new Table().AddColumns("", "");
             table.HideHeaders();
             table.AddRow("schema version", $"{status.SchemaVersion}{(status.PendingMigrations > 0 ? $" ({status.PendingMigrations} pending: run bsi migrate)" : "")}");
-            table.AddRow("posts indexed", status.Posts.ToString());
-            table.AddRow("chunks", status.Chunks.ToString());
-            table.AddRow("embeddings", status.Embeddings.ToString());
-            table.AddRow("skipped posts", status.SkippedPosts.ToString());
-            table.AddRow("pending", pending?.ToString() ?? "(no blog configured)");
+            table.AddRow("posts indexed", status.Posts.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("chunks", status.Chunks.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("embeddings", status.Embeddings.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("skipped posts", status.SkippedPosts.ToString(CultureInfo.InvariantCulture));
+            table.AddRow("pending", pending?.ToString(CultureInfo.InvariantCulture) ?? "(no blog configured)");
             table.AddRow("model in use", status.ActiveModel ?? "(none yet)");
             var configured = ConfiguredModel.Resolve(configuration.GetEncoderOptions());
             table.AddRow("model configured", Markup.Escape(configured.Identity ?? $"(cannot be loaded: {configured.Error})"));
             table.AddRow("stored vectors", Markup.Escape(ConfiguredModel.DescribeMatch(status.ActiveModel, configured.Identity)));
-            table.AddRow("whitening version", status.ActiveWhiteningVersion?.ToString() ?? "(none: raw vectors)");
+            table.AddRow("whitening version", status.ActiveWhiteningVersion?.ToString(CultureInfo.InvariantCulture) ?? "(none: raw vectors)");
             table.AddRow("similarity floor", status.SimilarityFloor is { } floor
                 ? $"{floor:F3} (the semantic leg keeps posts above it: the best similarity nonsense queries reach in this blog)"
                 : "(not computed yet: the first semantic search computes it)");

@@ -75,7 +75,7 @@ internal static class AdminApi
         catch (Exception e) when (e is System.Data.Common.DbException or TimeoutException && !cancellationToken.IsCancellationRequested)
         {
             // The blog's database is away: the index's own figures still answer; the poll reports the failure as lastError.
-            loggers.CreateLogger(typeof(AdminApi)).LogWarning("Counting pending posts failed: {Reason}", e.Message);
+            loggers.CreateLogger(typeof(AdminApi)).CountingPendingFailed(e.Message);
         }
         var activity = services.GetService<IndexingProgressStore>()?.Snapshot();
         return TypedResults.Ok<object>(new { index = status, indexer = (object?)activity ?? new { enabled = false } });

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Serilog;
 
@@ -21,7 +22,8 @@ public static class BsiLogging
         }
         else
         {
-            logger.WriteTo.Console();
+            // Operator-facing text, rendered in the machine's culture as the sinks of a Serilog section render it.
+            logger.WriteTo.Console(formatProvider: CultureInfo.CurrentCulture);
         }
         Log.Logger = logger.CreateLogger();
     }

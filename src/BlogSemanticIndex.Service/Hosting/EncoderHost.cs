@@ -47,14 +47,13 @@ internal sealed class EncoderHost(
                 // Without an indexer the one encoder embeds queries only, so it runs in the query precision.
                 var queryOptions = options.ForQueries();
                 var encoder = SentenceEncoder.Create(separateQueryEncoder ? options : queryOptions);
-                logger.LogInformation("Encoder {Model}@{Revision} loaded: {Dimensions} dims, {Device} {Precision}",
-                    encoder.Info.Name, encoder.Info.Revision, encoder.Info.Dimensions, encoder.Info.Device, encoder.Info.Precision);
+                logger.EncoderLoaded(encoder.Info.Name, encoder.Info.Revision, encoder.Info.Dimensions, encoder.Info.Device, encoder.Info.Precision);
                 _loaded.SetResult(encoder);
                 _queryLoaded.SetResult(separateQueryEncoder ? SentenceEncoder.Create(queryOptions) : encoder);
             }
             catch (Exception e)
             {
-                logger.LogError("Cannot load the encoder {Model}: {Reason}", options.Model, e.Message);
+                logger.EncoderLoadFailed(options.Model, e.Message);
                 _loaded.TrySetException(e);
                 _queryLoaded.TrySetException(e);
             }

@@ -68,7 +68,7 @@ internal sealed class IndexStatusMetrics(IndexStatusReader statusReader, ILogger
         catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException
                                   || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            logger.LogWarning("Index status for /metrics could not be read: {Error}", e.Message);
+            logger.StatusReadFailed(e.Message);
             return new Reading(previous, DatabaseUp: false, Stopwatch.GetTimestamp());
         }
     }

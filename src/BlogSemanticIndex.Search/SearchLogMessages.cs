@@ -1,0 +1,37 @@
+using Microsoft.Extensions.Logging;
+
+namespace BlogSemanticIndex.Search;
+
+/// <summary>The search project's log lines, as source-generated <see cref="LoggerMessageAttribute"/> methods.</summary>
+internal static partial class SearchLogMessages
+{
+    private const string KeywordIndexBehindMessage =
+        "Keyword index could not catch up with the store; searches use it as it is (or PostgreSQL before its first build)";
+
+    [LoggerMessage(LogLevel.Warning, "The index database is unavailable ({Reason}); requests answer 503 until it is back")]
+    public static partial void IndexStoreDown(this ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Information, "The index database is back after {Seconds:0.#} s; {FailedRequests} requests answered 503 meanwhile")]
+    public static partial void IndexStoreBack(this ILogger logger, double seconds, int failedRequests);
+
+    [LoggerMessage(LogLevel.Information, "Keyword index is current again (generation {Generation})")]
+    public static partial void KeywordIndexCurrentAgain(this ILogger logger, long generation);
+
+    [LoggerMessage(LogLevel.Warning, KeywordIndexBehindMessage + ": {Reason}")]
+    public static partial void KeywordIndexBehind(this ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Warning, KeywordIndexBehindMessage)]
+    public static partial void KeywordIndexBehind(this ILogger logger, Exception exception);
+
+    [LoggerMessage(LogLevel.Information, "Keyword index built: {Posts} posts at generation {Generation} in {Seconds:F1} s")]
+    public static partial void KeywordIndexBuilt(this ILogger logger, int posts, long generation, double seconds);
+
+    [LoggerMessage(LogLevel.Information, "Keyword index: {PostCount} posts indexed so far")]
+    public static partial void KeywordPostsIndexed(this ILogger logger, int postCount);
+
+    [LoggerMessage(LogLevel.Warning, "Semantic leg unavailable, answering with keyword results only: {Reason}")]
+    public static partial void SemanticLegUnavailable(this ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Relevance floor of model {Model}, whitening version {Whitening} could not be computed; searches run without it")]
+    public static partial void FloorFailed(this ILogger logger, Exception exception, int model, int whitening);
+}

@@ -1,0 +1,17 @@
+namespace BlogSemanticIndex.Service.Hosting;
+
+/// <summary>The hosting layer's log lines, as source-generated <see cref="LoggerMessageAttribute"/> methods.</summary>
+internal static partial class HostingLog
+{
+    [LoggerMessage(LogLevel.Warning, "Counting pending posts failed: {Reason}")]
+    public static partial void CountingPendingFailed(this ILogger logger, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Encoder {Model}@{Revision} loaded: {Dimensions} dims, {Device} {Precision}")]
+    public static partial void EncoderLoaded(this ILogger logger, string model, string revision, int dimensions, string device, string precision);
+
+    [LoggerMessage(LogLevel.Error, "Cannot load the encoder {Model}: {Reason}")]
+    public static partial void EncoderLoadFailed(this ILogger logger, string model, string reason);
+
+    [LoggerMessage(LogLevel.Warning, "Index status for /metrics could not be read: {Error}")]
+    public static partial void StatusReadFailed(this ILogger logger, string error);
+}

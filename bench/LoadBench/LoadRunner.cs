@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Diagnostics;
 using HdrHistogram;
 
@@ -34,7 +35,7 @@ internal sealed record LoadResult(
 /// <summary>How one request ended.</summary>
 internal readonly record struct Outcome(string? Error = null, bool Degraded = false, bool Empty = false)
 {
-    public static readonly Outcome Ok = new();
+    public static Outcome Ok => default;
 }
 
 /// <summary>
@@ -240,7 +241,7 @@ internal sealed record CpuSnapshot(TimeSpan Server, IReadOnlyDictionary<int, Tim
             // Fields after the command name, which is in parentheses and may contain spaces: utime and stime are the 12th and 13th.
             var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
             // Linux reports them in clock ticks of 1/100 s (USER_HZ).
-            return TimeSpan.FromMilliseconds((long.Parse(fields[11]) + long.Parse(fields[12])) * 10);
+            return TimeSpan.FromMilliseconds((long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture)) * 10);
         }
         catch (IOException)
         {

@@ -16,18 +16,18 @@ using LoadBench;
 using Npgsql;
 
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
-var chunkTarget = int.Parse(Arg("--chunks") ?? "100000");
-var duration = TimeSpan.FromSeconds(double.Parse(Arg("--duration") ?? "20"));
-var warmUp = TimeSpan.FromSeconds(double.Parse(Arg("--warmup") ?? "3"));
+var chunkTarget = int.Parse(Arg("--chunks") ?? "100000", CultureInfo.InvariantCulture);
+var duration = TimeSpan.FromSeconds(double.Parse(Arg("--duration") ?? "20", CultureInfo.InvariantCulture));
+var warmUp = TimeSpan.FromSeconds(double.Parse(Arg("--warmup") ?? "3", CultureInfo.InvariantCulture));
 var clientCounts = (Arg("--clients") ?? "1,8,32").Split(',').Select(int.Parse).ToArray();
-var modeClients = int.Parse(Arg("--mode-clients") ?? "8");
-var efSearch = int.Parse(Arg("--ef-search") ?? new SearchOptions().EfSearch.ToString());
+var modeClients = int.Parse(Arg("--mode-clients") ?? "8", CultureInfo.InvariantCulture);
+var efSearch = int.Parse(Arg("--ef-search") ?? new SearchOptions().EfSearch.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 // The corpus is encoded once (and cached); bf16 is ~1.8x faster where the CPU has it, with vectors within
 // 1e-4 in cosine of fp32's. Queries are embedded as the service embeds them (Precision auto: fp32 on a CPU).
 var corpusPrecision = Arg("--precision") ?? (DeviceSelection.CpuSupportsBf16 ? "bf16" : "fp32");
-var recallQueries = int.Parse(Arg("--recall-queries") ?? "200");
-var referenceVectors = int.Parse(Arg("--reference-vectors") ?? "2000");
-var breakdownQueries = int.Parse(Arg("--breakdown-queries") ?? "100");
+var recallQueries = int.Parse(Arg("--recall-queries") ?? "200", CultureInfo.InvariantCulture);
+var referenceVectors = int.Parse(Arg("--reference-vectors") ?? "2000", CultureInfo.InvariantCulture);
+var breakdownQueries = int.Parse(Arg("--breakdown-queries") ?? "100", CultureInfo.InvariantCulture);
 var reuseSchema = Arg("--schema");
 var keep = args.Contains("--keep") || reuseSchema is not null;
 var dataFolder = Arg("--data") ?? Path.GetDirectoryName(SharedDataFolder.Find("scifact", "corpus_train.csv"))!;
@@ -84,7 +84,7 @@ try
     if (Arg("--hnsw") is { } build)
     {
         // Rebuild the searched table's index with other build settings (m,ef_construction), to compare recall and speed.
-        var (m, efConstruction) = (int.Parse(build.Split(',')[0]), int.Parse(build.Split(',')[1]));
+        var (m, efConstruction) = (int.Parse(build.Split(',')[0], CultureInfo.InvariantCulture), int.Parse(build.Split(',')[1], CultureInfo.InvariantCulture));
         var rebuild = Stopwatch.StartNew();
         await using var rebuildSource = IndexDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
             { Options = "-c maintenance_work_mem=1GB", CommandTimeout = 0 }.ConnectionString);
@@ -273,8 +273,8 @@ finally
 // The keyword leg alone (KeywordLeg.cs): needs no vectors, so it runs on a machine where the corpus was never encoded.
 async Task<int> KeywordOnlyAsync()
 {
-    var depth = int.Parse(Arg("--keyword-depth") ?? new SearchOptions().KeywordCandidates.ToString(CultureInfo.InvariantCulture));
-    var count = int.Parse(Arg("--keyword-queries") ?? "400");
+    var depth = int.Parse(Arg("--keyword-depth") ?? new SearchOptions().KeywordCandidates.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+    var count = int.Parse(Arg("--keyword-queries") ?? "400", CultureInfo.InvariantCulture);
     if (reuseSchema is null)
     {
         await using var admin = IndexDataSource.Create(server);

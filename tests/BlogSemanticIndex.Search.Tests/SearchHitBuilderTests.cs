@@ -5,7 +5,7 @@ using Npgsql;
 namespace BlogSemanticIndex.Search.Tests;
 
 /// <summary>One page's hits built alone from a ranking, against the real PostgreSQL (the test corpus, one chunk per post).</summary>
-[Collection(EncoderCollection.Name)]
+[Collection(EncoderCollectionDefinition.Name)]
 public sealed class SearchHitBuilderTests(EncoderFixture encoder)
 {
     [Fact]

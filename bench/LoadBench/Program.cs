@@ -45,6 +45,21 @@ Console.WriteLine($"Query pool: {corpus.Queries.Count} distinct queries ({string
 
 var schema = reuseSchema ?? $"load_{Guid.NewGuid():N}"[..20];
 var connectionString = new NpgsqlConnectionStringBuilder(server) { SearchPath = $"{schema},public" }.ConnectionString;
+if (args.Contains("--embedding-only"))
+{
+    // The query embedding under concurrent searches alone (no database): one at a time against micro-batched, per precision.
+    var sample = corpus.Queries.Take(breakdownQueries).ToList();
+    foreach (var precision in DeviceSelection.CpuSupportsBf16 ? new[] { "fp32", "bf16" } : ["fp32"])
+    {
+        using var queryEncoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu", Precision = precision });
+        Breakdown.ConcurrentEmbedding(queryEncoder, sample.Take(40).ToList());
+        foreach (var row in Breakdown.ConcurrentEmbedding(queryEncoder, sample))
+        {
+            Console.WriteLine($"{precision}, {row.Component}: {row.MeanMs:F2} ({sample.Count} queries, load average {File.ReadAllText("/proc/loadavg").Trim()})");
+        }
+    }
+    return 0;
+}
 if (args.Contains("--keyword-only"))
 {
     return await KeywordOnlyAsync();

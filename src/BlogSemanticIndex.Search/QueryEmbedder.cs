@@ -17,16 +17,17 @@ public interface IQueryEmbedder
     CoverageReport MeasureCoverage(string query);
 }
 
-/// <summary>The service's <see cref="SentenceEncoder"/> as a query embedder.</summary>
+/// <summary>The service's <see cref="SentenceEncoder"/> as a query embedder; concurrent queries share forward passes (<see cref="QueryBatcher"/>).</summary>
 public sealed class SentenceEncoderQueryEmbedder(SentenceEncoder encoder) : IQueryEmbedder
 {
     private readonly EncoderCoverage _coverage = new(encoder.Tokenizer);
+    private readonly QueryBatcher _batcher = new(encoder);
 
     public string ModelName => encoder.Info.Name;
 
     public string ModelRevision => encoder.Info.Revision;
 
-    public float[] EmbedQuery(string query) => encoder.EncodeQuery(query);
+    public float[] EmbedQuery(string query) => _batcher.EncodeQuery(query);
 
     public CoverageReport MeasureCoverage(string query) => _coverage.Measure(query);
 }

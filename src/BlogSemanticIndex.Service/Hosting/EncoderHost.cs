@@ -81,12 +81,14 @@ internal sealed class EncoderHost(
 internal sealed class HostedQueryEmbedder(EncoderHost host) : IQueryEmbedder
 {
     private EncoderCoverage? _coverage;
+    private QueryBatcher? _batcher;
 
     public string ModelName => Encoder.Info.Name;
 
     public string ModelRevision => Encoder.Info.Revision;
 
-    public float[] EmbedQuery(string query) => Encoder.EncodeQuery(query);
+    /// <summary>Concurrent searches share forward passes (<see cref="QueryBatcher"/>); the searches' encoder never changes once loaded.</summary>
+    public float[] EmbedQuery(string query) => LazyInitializer.EnsureInitialized(ref _batcher, () => new QueryBatcher(Encoder)).EncodeQuery(query);
 
     /// <summary>
     /// Without an encoder, an empty report (coverage 1): keyword searches never ask the encoder, and hybrid then tries

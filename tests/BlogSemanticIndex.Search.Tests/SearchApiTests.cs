@@ -41,7 +41,7 @@ public sealed class SearchApiTests(EncoderFixture encoder)
         builder.Configuration.AddInMemoryCollection(settings ?? []);
         builder.Services.AddSingleton(corpus.Database.DataSource);
         builder.Services.AddSingleton(encoder.Embedder);
-        builder.Services.AddSearch(builder.Configuration);
+        builder.Services.AddSearchApi(builder.Configuration);
         var app = builder.Build();
         app.UseSearchApi();
         await app.StartAsync();

@@ -54,7 +54,7 @@ public static class BsiHost
                 throw new Cli.OptionsValidationFailure(e.Message);
             }
         }
-        builder.Services.AddSearch(configuration);
+        builder.Services.AddSearchApi(configuration);
         builder.Services.AddSearchAnalytics(configuration);
         builder.Services.AddTrustedProxies(configuration);
         var admin = configuration.GetAdminOptions();

@@ -1,3 +1,4 @@
+using static BlogSemanticIndex.Analytics.ApiParameters;
 using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -147,18 +148,4 @@ public static class AnalyticsApi
     private static ProblemHttpResult Unavailable() =>
         TypedResults.Problem("The index store did not answer; try again shortly.", statusCode: StatusCodes.Status503ServiceUnavailable,
             title: "Analytics are unavailable");
-
-    private static ValidationProblem Invalid(string parameter, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [parameter] = [message] },
-            detail: message, title: $"Invalid parameter '{parameter}'", extensions: new Dictionary<string, object?> { ["parameter"] = parameter });
-
-    private static bool TryParseBounded(string? value, int fallback, int min, int max, out int result)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            result = fallback;
-            return true;
-        }
-        return int.TryParse(value.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out result) && result >= min && result <= max;
-    }
 }

@@ -1,3 +1,4 @@
+using static BlogSemanticIndex.Analytics.ApiParameters;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
@@ -202,21 +203,6 @@ public static class SearchApi
             }
         }
         return await next(context);
-    }
-
-    private static ValidationProblem Invalid(string parameter, string message) =>
-        TypedResults.ValidationProblem(new Dictionary<string, string[]> { [parameter] = [message] },
-            detail: message, title: $"Invalid parameter '{parameter}'", extensions: new Dictionary<string, object?> { ["parameter"] = parameter });
-
-    private static bool TryParseBounded(string? value, int fallback, int min, int max, out int result)
-    {
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            result = fallback;
-            return true;
-        }
-        return int.TryParse(value.Trim(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out result)
-            && result >= min && result <= max;
     }
 
     internal static bool HasLoneSurrogate(string text)

@@ -29,7 +29,12 @@ internal static class Breakdown
         var whitening = new WhiteningStore(dataSource);
         var embedded = new Dictionary<string, float[]>(StringComparer.Ordinal);
         var precomputed = new PrecomputedEmbedder(encoder.Info, new EncoderCoverage(encoder.Tokenizer), embedded);
-        var keyword = new KeywordSearcher(dataSource);
+        // The keyword leg as the service runs it: BM25 in the node's Lucene index, built from PostgreSQL as a node builds it at start.
+        using var keywordIndex = new LuceneKeywordIndex();
+        var generation = new System.Runtime.CompilerServices.StrongBox<long>();
+        await keywordIndex.RebuildAsync(new KeywordChangeFeed(dataSource).ReadAllAsync(generation, CancellationToken.None), () => generation.Value,
+            CancellationToken.None);
+        var keyword = new KeywordSearcher(dataSource, keywordIndex);
         var semantic = new SemanticSearcher(dataSource, whitening, precomputed, options);
         var service = new SearchService(dataSource, keyword, semantic, options);
 

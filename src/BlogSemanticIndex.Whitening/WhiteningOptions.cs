@@ -53,8 +53,12 @@ public sealed class WhiteningOptions : IValidatedSection<WhiteningOptions>
     /// <summary>HNSW graph degree (pgvector <c>m</c>) of each version's index.</summary>
     public int HnswM { get; set; } = 16;
 
-    /// <summary>HNSW candidate list while building (pgvector <c>ef_construction</c>).</summary>
-    public int HnswEfConstruction { get; set; } = 64;
+    /// <summary>
+    /// HNSW candidate list while building (pgvector <c>ef_construction</c>). 200, not pgvector's 64: on LoadBench's 100,000
+    /// chunks the semantic leg's top 10 posts reached recall 0.990 against exact search (0.980 with 64) at the same query
+    /// cost, for a build of 51 s instead of 27 s; m 24 added 0.001 for 20 % more query time.
+    /// </summary>
+    public int HnswEfConstruction { get; set; } = 200;
 
     public WhiteningParameters ToParameters() => new(Beta, Gamma, Dims, Epsilon);
 

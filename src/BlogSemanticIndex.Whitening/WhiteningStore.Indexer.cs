@@ -3,6 +3,8 @@ using Npgsql;
 using NpgsqlTypes;
 using Pgvector;
 
+using static BlogSemanticIndex.Whitening.WhiteningSql;
+
 namespace BlogSemanticIndex.Whitening;
 
 /// <summary>The indexer's side: reduced vectors of new chunks written into the live version as they arrive.</summary>

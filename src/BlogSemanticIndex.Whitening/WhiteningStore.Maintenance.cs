@@ -1,6 +1,8 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
+using static BlogSemanticIndex.Whitening.WhiteningSql;
+
 namespace BlogSemanticIndex.Whitening;
 
 /// <summary>Listing, the refit policy and the clean-up of retired or abandoned versions.</summary>

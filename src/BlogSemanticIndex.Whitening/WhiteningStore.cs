@@ -6,14 +6,16 @@ using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using NpgsqlTypes;
 using Pgvector;
+using static BlogSemanticIndex.Whitening.WhiteningSql;
 
 namespace BlogSemanticIndex.Whitening;
 
 /// <summary>
 /// Versioned whitening models in PostgreSQL, each with its own reduced-vector table
-/// <c>chunk_vectors_w{version}</c> (chunk_id, text_hash, embedding vector(k), HNSW cosine index).
+/// <c>chunk_vectors_w{version}</c> (chunk_id, text_hash, embedding vector(k), HNSW cosine index), and the switch
+/// that makes one of them live. Fitting is <see cref="ChunkEmbeddingsFit"/> (streaming the raw vectors) and
+/// <see cref="WhiteningFitter"/> (the math); building a version's table is <see cref="ReducedTableBuilder"/>.
 /// </summary>
 /// <remarks>
 /// <para><b>Build beside, then switch.</b> A fit inserts its row as <c>building</c>, then creates, fills
@@ -72,37 +74,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
     public async Task<WhiteningBuildResult> FitAsync(int modelId, WhiteningParameters parameters, bool activate = true,
         CancellationToken cancellationToken = default)
     {
-        var started = Stopwatch.StartNew();
-        var dimensions = await ReadModelDimensionsAsync(modelId, cancellationToken);
-        parameters.ValidateOrThrow(dimensions);
-        var dims = parameters.ResolveDims(dimensions);
-
-        var accumulator = new CovarianceAccumulator(dimensions);
-        await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var command = new NpgsqlCommand("SELECT chunk_id, embedding FROM chunk_embeddings WHERE model_id = @model", connection))
-        {
-            command.Parameters.AddWithValue("model", modelId);
-            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                var chunkId = reader.GetInt64(0);
-                var vector = reader.GetFieldValue<Vector>(1).Memory.Span;
-                if (vector.Length != dimensions)
-                {
-                    throw new WhiteningFitException(
-                        $"chunk {chunkId} has a {vector.Length}-dimensional vector for encoder model {modelId}, which has {dimensions} dimensions; re-embed it.");
-                }
-                accumulator.Add(vector);
-            }
-        }
-        if (accumulator.Count <= dims && parameters.Gamma > 0)
-        {
-            throw new WhiteningFitException(
-                $"cannot whiten {accumulator.Count} vectors to {dims} dimensions with Gamma {parameters.Gamma}: with n ≤ k some kept directions have no variance " +
-                $"and would only be scaled up by Epsilon; index more posts, lower {WhiteningOptions.SectionName}:Dims below {accumulator.Count}, or use Gamma 0.");
-        }
-        var model = WhiteningFitter.Fit(accumulator, parameters, modelId, started);
-        _logger.Fitted(parameters, modelId, model.VectorCount, model.FitSeconds, model.ExplainedVariance);
+        var model = await new ChunkEmbeddingsFit(dataSource, _logger).FitAsync(modelId, parameters, cancellationToken);
         return await SaveAndBuildAsync(model, activate, cancellationToken);
     }
 
@@ -144,7 +116,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
             var switched = false;
             try
             {
-                var (rows, copyTime, indexTime) = await BuildTableAsync(connection, table, model, cancellationToken);
+                var (rows, copyTime, indexTime) = await new ReducedTableBuilder(dataSource, _options).BuildAsync(connection, table, model, cancellationToken);
                 var switchTime = TimeSpan.Zero;
                 int? retired = null;
                 if (activate)
@@ -222,7 +194,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
                         cancellationToken, ("version", version));
                     markedBuilding = true;
                     await ExecuteAsync(connection, null, $"DROP TABLE IF EXISTS {QuoteTable(row.Table)}", cancellationToken);
-                    (rows, copyTime, indexTime) = await BuildTableAsync(connection, row.Table, model, cancellationToken);
+                    (rows, copyTime, indexTime) = await new ReducedTableBuilder(dataSource, _options).BuildAsync(connection, row.Table, model, cancellationToken);
                 }
                 var clock = Stopwatch.StartNew();
                 var retired = await SwitchAsync(connection, version, model, cancellationToken);
@@ -247,80 +219,6 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
                 await UnlockQuietlyAsync(connection, version);
             }
         }
-    }
-
-    /// <summary>Creates, fills, indexes and analyses a version's table; the table must not exist.</summary>
-    private async Task<(long Rows, TimeSpan CopyTime, TimeSpan IndexTime)> BuildTableAsync(
-        NpgsqlConnection connection, string table, WhiteningModel model, CancellationToken cancellationToken)
-    {
-        var quoted = QuoteTable(table);
-        var clock = Stopwatch.StartNew();
-        // No foreign key while filling: a chunk deleted after the reader's snapshot would fail the COPY.
-        // It is added (NOT VALID, then validated) once the table is full; see below.
-        await ExecuteAsync(connection, null, $"""
-            CREATE TABLE {quoted} (
-                chunk_id  bigint PRIMARY KEY,
-                text_hash bytea  NOT NULL,
-                embedding vector({model.Dims}) NOT NULL
-            )
-            """, cancellationToken);
-
-        long rows = 0;
-        await using (var source = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var command = new NpgsqlCommand("SELECT chunk_id, text_hash, embedding FROM chunk_embeddings WHERE model_id = @model", source))
-        {
-            command.Parameters.AddWithValue("model", model.SourceModelId);
-            await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-            await using var writer = await connection.BeginBinaryImportAsync(
-                $"COPY {quoted} (chunk_id, text_hash, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            var batch = new List<ChunkVector>(_options.BatchSize);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                batch.Add(new ChunkVector(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<Vector>(2).ToArray()));
-                if (batch.Count == _options.BatchSize)
-                {
-                    rows += await WriteBatchAsync(writer, batch, model, cancellationToken);
-                    batch.Clear();
-                }
-            }
-            rows += await WriteBatchAsync(writer, batch, model, cancellationToken);
-            await writer.CompleteAsync(cancellationToken);
-        }
-
-        // From the moment the key exists, deleting a chunk cascades here; rows whose chunk vanished before
-        // that are removed, and validation then scans without blocking writers. Three statements, three
-        // transactions: adding the key locks chunks against writes only for as long as the ALTER itself.
-        await ExecuteAsync(connection, null,
-            $"ALTER TABLE {quoted} ADD CONSTRAINT {table}_chunk_fk FOREIGN KEY (chunk_id) REFERENCES chunks (id) ON DELETE CASCADE NOT VALID",
-            cancellationToken);
-        await ExecuteAsync(connection, null, $"DELETE FROM {quoted} w WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.id = w.chunk_id)", cancellationToken);
-        await ExecuteAsync(connection, null, $"ALTER TABLE {quoted} VALIDATE CONSTRAINT {table}_chunk_fk", cancellationToken);
-        var copyTime = clock.Elapsed;
-
-        clock.Restart();
-        await ExecuteAsync(connection, null, $"""
-            CREATE INDEX {table}_embedding_hnsw ON {quoted} USING hnsw (embedding vector_cosine_ops)
-                WITH (m = {_options.HnswM}, ef_construction = {_options.HnswEfConstruction});
-            ANALYZE {quoted};
-            """, cancellationToken);
-        return (rows, copyTime, clock.Elapsed);
-    }
-
-    private static async Task<int> WriteBatchAsync(NpgsqlBinaryImporter writer, List<ChunkVector> batch, WhiteningModel model, CancellationToken cancellationToken)
-    {
-        if (batch.Count == 0)
-        {
-            return 0;
-        }
-        var reduced = model.TransformBatch(batch.Select(b => b.Embedding).ToList());
-        for (var i = 0; i < batch.Count; i++)
-        {
-            await writer.StartRowAsync(cancellationToken);
-            await writer.WriteAsync(batch[i].ChunkId, NpgsqlDbType.Bigint, cancellationToken);
-            await writer.WriteAsync(batch[i].TextHash, NpgsqlDbType.Bytea, cancellationToken);
-            await writer.WriteAsync(new Vector(reduced[i]), "vector", cancellationToken);
-        }
-        return batch.Count;
     }
 
     /// <summary>
@@ -432,7 +330,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
         {
             await using var writer = await connection.BeginBinaryImportAsync(
                 $"COPY {quoted} (chunk_id, text_hash, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            await WriteBatchAsync(writer, missing, model, cancellationToken);
+            await ReducedTableBuilder.WriteBatchAsync(writer, missing, model, cancellationToken);
             await writer.CompleteAsync(cancellationToken);
         }
         return (removed, missing.Count);
@@ -454,15 +352,6 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
         return await reader.ReadAsync(cancellationToken)
             ? new VersionRow(reader.GetString(0), reader.GetString(1), reader.GetBoolean(2), reader.GetBoolean(3))
             : null;
-    }
-
-    private async Task<int> ReadModelDimensionsAsync(int modelId, CancellationToken cancellationToken)
-    {
-        await using var command = dataSource.CreateCommand("SELECT dimensions FROM encoder_models WHERE id = @model");
-        command.Parameters.AddWithValue("model", modelId);
-        return await command.ExecuteScalarAsync(cancellationToken) is int dimensions
-            ? dimensions
-            : throw new InvalidOperationException($"there is no encoder model {modelId} in encoder_models.");
     }
 
     private static async Task<bool> TryLockAsync(NpgsqlConnection connection, int version, CancellationToken cancellationToken) =>
@@ -515,29 +404,5 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
         {
             _logger.DropRetiredFailed(e);
         }
-    }
-
-    private static async Task<int> ExecuteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql,
-        CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        // Building, validating and dropping a version's table scale with the corpus (an HNSW build took 45 s for
-        // 100,000 chunks on 2 cores), past Npgsql's 30 s default; the token still cancels them.
-        await using var command = new NpgsqlCommand(sql, connection, transaction) { CommandTimeout = 0 };
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        return await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<object?> ScalarAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string sql,
-        CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
-    {
-        await using var command = new NpgsqlCommand(sql, connection, transaction);
-        foreach (var (name, value) in parameters)
-        {
-            command.Parameters.AddWithValue(name, value);
-        }
-        return await command.ExecuteScalarAsync(cancellationToken);
     }
 }

@@ -63,6 +63,7 @@ public sealed class SearchHitBuilder(NpgsqlDataSource dataSource, IOptions<Searc
             if (chunks.TryGetValue(ranked.Cid, out var postChunks) && postChunks.Count > 0)
             {
                 var best = postChunks
+                    .Select(c => WithoutHeader(c, post.Title))
                     .Select(c => (Chunk: c, Score: SnippetBuilder.MatchScore(c.Text, terms, pieces)))
                     .OrderByDescending(c => c.Score)
                     .ThenByDescending(c => c.Chunk.Id == ranked.SemanticChunkId)
@@ -75,6 +76,30 @@ public sealed class SearchHitBuilder(NpgsqlDataSource dataSource, IOptions<Searc
         }
         return hits;
     }
+
+    /// <summary>
+    /// The first chunk without the document's header — the title, then categories and tags, each on its line, then a
+    /// blank line (PostTextExtractor.BuildDocument) — which a hit shows already: a snippet starts in the body. Only
+    /// when the chunk's first line is the post's title, so a post without one keeps its first paragraph.
+    /// </summary>
+    private static ChunkRow WithoutHeader(ChunkRow chunk, string title)
+    {
+        var firstLineEnd = chunk.Text.IndexOf('\n', StringComparison.Ordinal);
+        if (chunk.Ordinal != 0 || firstLineEnd <= 0 || CollapseSpaces(chunk.Text[..firstLineEnd]) != CollapseSpaces(title))
+        {
+            return chunk;
+        }
+        var headerEnd = chunk.Text.IndexOf("\n\n", firstLineEnd, StringComparison.Ordinal);
+        // At most three header lines; a chunk that is all header (a post without a body) keeps it.
+        if (headerEnd < 0 || chunk.Text.AsSpan(0, headerEnd).Count('\n') > 2)
+        {
+            return chunk;
+        }
+        var bodyStart = headerEnd + 2;
+        return chunk with { Text = chunk.Text[bodyStart..], CharStart = chunk.CharStart + bodyStart };
+    }
+
+    private static string CollapseSpaces(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Title, slug and creation time of the posts among <paramref name="cids"/> that are in the index.</summary>
     internal static async Task<Dictionary<long, PostRow>> ReadPostsAsync(NpgsqlDataSource dataSource, long[] cids, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.TestSupport;
 using BlogSemanticIndex.TestSupport.Search;
 using Npgsql;
@@ -38,6 +39,35 @@ public sealed class SearchHitBuilderTests(EncoderFixture encoder)
 
         Assert.Equal([1L, 7L], hits.Select(h => h.Cid));
         Assert.Empty(await builder.BuildAsync("anything", []));
+    }
+
+    [Fact]
+    public async Task A_snippet_starts_in_the_body_not_in_the_header_of_title_categories_and_tags()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        var ds = corpus.Database.DataSource;
+        // A post as the indexer writes it: PostTextExtractor's document, the header on its own lines, a blank line, the body.
+        var document = new BlogSemanticIndex.Text.PostTextExtractor().BuildDocument("Weekend  baking", ["Food", "Notes"], ["bread"],
+            "A long cold fermentation gives sourdough its open crumb.");
+        Assert.StartsWith("Weekend baking\nFood, Notes\nbread\n\n", document.Text, StringComparison.Ordinal);
+        var info = encoder.Encoder.Info;
+        var writer = new IndexWriter(ds);
+        var model = await writer.RegisterModelAsync(info.Name, info.Revision, info.Dimensions);
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(document.Text));
+        var created = DateTimeOffset.FromUnixTimeSeconds(1_700_000_000);
+        await writer.WriteBatchAsync(model,
+            [new PostRecord(100, "post", "Weekend  baking", "weekend-baking", created, created, hash,
+                [new ChunkRecord(0, document.Text, 0, document.Text.Length, 20, hash)])],
+            new Dictionary<string, float[]> { [Convert.ToHexString(hash)] = encoder.Encoder.Encode([document.Text])[0] }, [], [], "test", null);
+        var builder = new SearchHitBuilder(ds, Microsoft.Extensions.Options.Options.Create(corpus.Options));
+
+        var unrelated = (await builder.BuildAsync("qwxzv", [new RankedPost(100, 1, null, 1, null)]))[0];
+        var matching = (await builder.BuildAsync("sourdough", [new RankedPost(100, 1, 1, null, null)]))[0];
+
+        Assert.StartsWith("A long cold fermentation", unrelated.Snippet, StringComparison.Ordinal);
+        Assert.Equal(document.BodyStart, unrelated.SnippetStart);
+        Assert.DoesNotContain("Notes", matching.Snippet, StringComparison.Ordinal);
+        Assert.Contains("<mark>sourdough</mark>", matching.Snippet, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,21 +1,20 @@
 using System.Globalization;
 using System.Collections.Concurrent;
-using System.Data;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Npgsql;
-using Pgvector;
 using static BlogSemanticIndex.Whitening.WhiteningSql;
 
 namespace BlogSemanticIndex.Whitening;
 
 /// <summary>
 /// Versioned whitening models in PostgreSQL, each with its own reduced-vector table
-/// <c>chunk_vectors_w{version}</c> (chunk_id, text_hash, embedding vector(k), HNSW cosine index), and the switch
-/// that makes one of them live. Fitting is <see cref="ChunkEmbeddingsFit"/> (streaming the raw vectors) and
-/// <see cref="WhiteningFitter"/> (the math); building a version's table is <see cref="ReducedTableBuilder"/>.
+/// <c>chunk_vectors_w{version}</c> (chunk_id, text_hash, embedding vector(k), HNSW cosine index): saving, listing,
+/// loading, activating and cleaning them up. Fitting is <see cref="ChunkEmbeddingsFit"/> (streaming the raw vectors)
+/// and <see cref="WhiteningFitter"/> (the math); building a version's table is <see cref="ReducedTableBuilder"/>; the
+/// live swap is <see cref="WhiteningSwitch"/>.
 /// </summary>
 /// <remarks>
 /// <para><b>Build beside, then switch.</b> A fit inserts its row as <c>building</c>, then creates, fills
@@ -45,8 +44,6 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
     // Advisory locks are per database; the schema in the key keeps isolated indexes (one schema each) apart.
     private const string TryLockSql = "SELECT pg_try_advisory_lock(hashtext(current_schema() || ':bsi_whitening_build'), @version)";
     private const string UnlockSql = "SELECT pg_advisory_unlock(hashtext(current_schema() || ':bsi_whitening_build'), @version)";
-
-    private const int SwitchAttempts = 3;
 
     private readonly WhiteningOptions _options = options ?? new WhiteningOptions();
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
@@ -122,7 +119,7 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
                 if (activate)
                 {
                     var clock = Stopwatch.StartNew();
-                    retired = await SwitchAsync(connection, version, model, cancellationToken);
+                    retired = await new WhiteningSwitch(_logger).SwitchAsync(connection, version, model, cancellationToken);
                     switched = true;
                     switchTime = clock.Elapsed;
                 }
@@ -197,13 +194,13 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
                     (rows, copyTime, indexTime) = await new ReducedTableBuilder(dataSource, _options).BuildAsync(connection, row.Table, model, cancellationToken);
                 }
                 var clock = Stopwatch.StartNew();
-                var retired = await SwitchAsync(connection, version, model, cancellationToken);
+                var retired = await new WhiteningSwitch(_logger).SwitchAsync(connection, version, model, cancellationToken);
                 markedBuilding = false;
                 _logger.Activated(version, rebuild, retired);
                 await DropRetiredTablesQuietlyAsync();
                 return new WhiteningBuildResult(version, row.Table, rows, true, retired, rebuild, TimeSpan.Zero, copyTime, indexTime, clock.Elapsed);
             }
-            catch (TableMissingException) when (attempt < 2)
+            catch (WhiteningSwitch.TableMissingException) when (attempt < 2)
             {
                 // The retired-table clean-up dropped it between our check and the switch: rebuild.
                 continue;
@@ -220,123 +217,6 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
             }
         }
     }
-
-    /// <summary>
-    /// The one transaction that makes <paramref name="version"/> live; returns the version it retired.
-    /// Retries when a chunk deleted during the catch-up breaks the foreign key.
-    /// </summary>
-    private async Task<int?> SwitchAsync(NpgsqlConnection connection, int version, WhiteningModel model, CancellationToken cancellationToken)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await SwitchOnceAsync(connection, version, model, cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ForeignKeyViolation && attempt < SwitchAttempts)
-            {
-                _logger.SwitchingAgain(version);
-            }
-        }
-    }
-
-    private async Task<int?> SwitchOnceAsync(NpgsqlConnection connection, int version, WhiteningModel model, CancellationToken cancellationToken)
-    {
-        await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.ReadCommitted, cancellationToken);
-
-        // 1. The pointer row, FOR UPDATE: waits for indexer transactions that hold it FOR SHARE (they write the
-        //    active table) and for another switch; each later statement sees what they committed.
-        int? activeModel, previous;
-        await using (var command = new NpgsqlCommand("SELECT model_id, whitening_version FROM active_index FOR UPDATE", connection, transaction))
-        await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
-        {
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw new InvalidOperationException("the active_index row is missing; run the migrations (bsi migrate).");
-            }
-            activeModel = reader.IsDBNull(0) ? null : reader.GetInt32(0);
-            previous = reader.IsDBNull(1) ? null : reader.GetInt32(1);
-        }
-        if (activeModel is { } live && live != model.SourceModelId)
-        {
-            throw new InvalidOperationException(
-                $"whitening version {version} was fitted on encoder model {model.SourceModelId}, but the active encoder model is {live}; fit a new version for the active model.");
-        }
-
-        // 2. The version row, FOR UPDATE: the retired-table clean-up holds it while dropping, so the table check is reliable.
-        string table;
-        await using (var command = new NpgsqlCommand(
-            "SELECT reduced_table, to_regclass(reduced_table) IS NOT NULL FROM whitening_models WHERE version = @version FOR UPDATE", connection, transaction))
-        {
-            command.Parameters.AddWithValue("version", version);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
-            {
-                throw new InvalidOperationException($"whitening version {version} was deleted during the switch.");
-            }
-            table = reader.GetString(0);
-            if (!reader.GetBoolean(1))
-            {
-                throw new TableMissingException();
-            }
-        }
-
-        // 3. Catch up with what the indexer committed since the table was filled.
-        var (removed, added) = await CatchUpAsync(connection, transaction, table, model, cancellationToken);
-
-        // 4. Move the pointer.
-        await ExecuteAsync(connection, transaction, """
-            UPDATE whitening_models SET state = 'ready', activated_at = now(), retired_at = NULL WHERE version = @version;
-            UPDATE active_index SET whitening_version = @version, switched_at = now();
-            UPDATE whitening_models SET state = 'retired', retired_at = now() WHERE version = @previous AND version <> @version;
-            """, cancellationToken, ("version", version), ("previous", (object?)previous ?? DBNull.Value));
-        await transaction.CommitAsync(cancellationToken);
-        if (removed + added > 0)
-        {
-            _logger.CaughtUp(version, removed, added);
-        }
-        return previous == version ? null : previous;
-    }
-
-    private static async Task<(int Removed, int Added)> CatchUpAsync(NpgsqlConnection connection, NpgsqlTransaction transaction,
-        string table, WhiteningModel model, CancellationToken cancellationToken)
-    {
-        var quoted = QuoteTable(table);
-        int removed;
-        await using (var command = new NpgsqlCommand($"""
-            DELETE FROM {quoted} w
-            WHERE NOT EXISTS (SELECT 1 FROM chunk_embeddings e
-                              WHERE e.chunk_id = w.chunk_id AND e.model_id = @model AND e.text_hash = w.text_hash)
-            """, connection, transaction))
-        {
-            command.Parameters.AddWithValue("model", model.SourceModelId);
-            removed = await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        var missing = new List<ChunkVector>();
-        await using (var command = new NpgsqlCommand($"""
-            SELECT e.chunk_id, e.text_hash, e.embedding FROM chunk_embeddings e
-            WHERE e.model_id = @model AND NOT EXISTS (SELECT 1 FROM {quoted} w WHERE w.chunk_id = e.chunk_id)
-            """, connection, transaction))
-        {
-            command.Parameters.AddWithValue("model", model.SourceModelId);
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken))
-            {
-                missing.Add(new ChunkVector(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<Vector>(2).ToArray()));
-            }
-        }
-        if (missing.Count > 0)
-        {
-            await using var writer = await connection.BeginBinaryImportAsync(
-                $"COPY {quoted} (chunk_id, text_hash, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
-            await ReducedTableBuilder.WriteBatchAsync(writer, missing, model, cancellationToken);
-            await writer.CompleteAsync(cancellationToken);
-        }
-        return (removed, missing.Count);
-    }
-
-    private sealed class TableMissingException() : Exception("the version's table was dropped during the switch");
 
     private sealed record VersionRow(string Table, string State, bool TableExists, bool IsActive);
 

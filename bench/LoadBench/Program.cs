@@ -37,7 +37,8 @@ var server = Environment.GetEnvironmentVariable("BSI_BENCH_PG") is { Length: > 0
 Console.WriteLine($"LoadBench: {chunkTarget} chunks, {Environment.ProcessorCount} cores ({CpuModel()}), clients {string.Join("/", clientCounts)}, " +
     $"{warmUp.TotalSeconds:F0} s warm-up + {duration.TotalSeconds:F0} s per run, ef_search {efSearch}");
 
-using var encoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu" });
+// Queries are embedded as the service embeds them: its query settings (one intra-op thread, the query precision).
+using var encoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu" }.ForQueries());
 var corpus = Corpus.Build(dataFolder, chunkTarget, text => encoder.Tokenize(text).Length - 2);
 var chunkTexts = corpus.Posts.SelectMany(p => p.Chunks).Select(c => c.Text).ToList();
 Console.WriteLine($"Corpus: {corpus.Posts.Count} posts, {chunkTexts.Count} chunks, {corpus.Posts.SelectMany(p => p.Chunks).Average(c => c.Tokens):F0} tokens per chunk on average");
@@ -49,13 +50,16 @@ if (args.Contains("--embedding-only"))
 {
     // The query embedding under concurrent searches alone (no database): one at a time against micro-batched, per precision.
     var sample = corpus.Queries.Take(breakdownQueries).ToList();
-    foreach (var precision in DeviceSelection.CpuSupportsBf16 ? new[] { "fp32", "bf16" } : ["fp32"])
+    foreach (var threads in (Arg("--query-threads") ?? "0").Split(',').Select(int.Parse))
     {
-        using var queryEncoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu", Precision = precision });
-        Breakdown.ConcurrentEmbedding(queryEncoder, sample.Take(40).ToList());
-        foreach (var row in Breakdown.ConcurrentEmbedding(queryEncoder, sample))
+        foreach (var precision in DeviceSelection.CpuSupportsBf16 ? new[] { "fp32", "bf16" } : ["fp32"])
         {
-            Console.WriteLine($"{precision}, {row.Component}: {row.MeanMs:F2} ({sample.Count} queries, load average {File.ReadAllText("/proc/loadavg").Trim()})");
+            using var queryEncoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu", Precision = precision, Threads = threads });
+            Breakdown.ConcurrentEmbedding(queryEncoder, sample.Take(40).ToList());
+            foreach (var row in Breakdown.ConcurrentEmbedding(queryEncoder, sample))
+            {
+                Console.WriteLine($"{precision}, intra-op threads {TorchSharp.torch.get_num_threads()}, {row.Component}: {row.MeanMs:F2} ({sample.Count} queries, load average {File.ReadAllText("/proc/loadavg").Trim()})");
+            }
         }
     }
     return 0;
@@ -105,7 +109,7 @@ try
             { Options = "-c maintenance_work_mem=1GB", CommandTimeout = 0 }.ConnectionString);
         await using var command = rebuildSource.CreateCommand($"""
             DROP INDEX IF EXISTS {active.ReducedTable}_embedding_hnsw;
-            CREATE INDEX {active.ReducedTable}_embedding_hnsw ON {active.QuotedTable} USING hnsw (embedding vector_cosine_ops)
+            CREATE INDEX {active.ReducedTable}_embedding_hnsw ON {active.QuotedTable} USING hnsw (embedding halfvec_cosine_ops)
                 WITH (m = {m}, ef_construction = {efConstruction})
             """);
         await command.ExecuteNonQueryAsync();
@@ -119,9 +123,9 @@ try
     var whitened = raw.Select(v => active.Model.Transform(v)).ToList();
     var recalls = new List<RecallResult>();
     recalls.AddRange(await Recall.PostsAsync(dataSource, active.QuotedTable, active.Model.Dims, legRows, whitened, [legEfSearch]));
-    recalls.AddRange(await Recall.SweepAsync(dataSource, active.ReducedTable, active.Model.Dims, active.QuotedTable, "embedding", whitened, efSweep));
+    recalls.AddRange(await Recall.SweepAsync(dataSource, active.ReducedTable, active.Model.Dims, active.QuotedTable, "embedding", whitened, ReducedVectors.ToStored, efSweep));
     recalls.AddRange(await Recall.SweepAsync(dataSource, "chunk_embeddings", encoder.Dimensions, $"chunk_embeddings WHERE model_id = {facts.ModelId}",
-        $"(embedding::vector({encoder.Dimensions}))", raw, [efSearch]));
+        $"(embedding::vector({encoder.Dimensions}))", raw, query => new Pgvector.Vector(query), [efSearch]));
     PrintRecall();
     if (args.Contains("--recall-only"))
     {

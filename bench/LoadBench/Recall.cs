@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using Npgsql;
+using BlogSemanticIndex.Whitening;
 using Pgvector;
 
 namespace LoadBench;
@@ -22,11 +23,12 @@ internal static class Recall
 
     /// <param name="orderBy">The distance expression the index covers, e.g. <c>embedding</c> or <c>(embedding::vector(384))</c>.</param>
     /// <param name="from">Table and filter, e.g. <c>chunk_embeddings WHERE model_id = 1</c>; integers and checked names only.</param>
+    /// <param name="asParameter">The query as the column's type: <see cref="Vector"/> or the reduced table's <see cref="ReducedVectors.ToStored"/>.</param>
     public static async Task<IReadOnlyList<RecallResult>> SweepAsync(NpgsqlDataSource dataSource, string table, int dimensions, string from, string orderBy,
-        IReadOnlyList<float[]> queries, IReadOnlyList<int> efSearches)
+        IReadOnlyList<float[]> queries, Func<float[], object> asParameter, IReadOnlyList<int> efSearches)
     {
         var sql = $"SELECT chunk_id FROM {from} ORDER BY {orderBy} <=> @q LIMIT {K}";
-        return await SweepAsync(dataSource, table, "chunks", dimensions, sql, ReadIds, queries, efSearches);
+        return await SweepAsync(dataSource, table, "chunks", dimensions, sql, ReadIds, [.. queries.Select(asParameter)], efSearches);
     }
 
     /// <summary>
@@ -37,16 +39,16 @@ internal static class Recall
     public static async Task<IReadOnlyList<RecallResult>> PostsAsync(NpgsqlDataSource dataSource, string quotedTable, int dimensions, int rows,
         IReadOnlyList<float[]> queries, IReadOnlyList<int> efSearches)
     {
-        // The semantic leg's query (SemanticSearcher), its visibility join included.
+        // The semantic leg's query on the reduced table (SemanticSearcher).
         var sql = $"""
-            SELECT c.cid, v.embedding <=> @q FROM {quotedTable} v JOIN chunks c ON c.id = v.chunk_id JOIN posts p ON p.cid = c.cid
+            SELECT v.cid, v.embedding <=> @q FROM {quotedTable} v WHERE v.cid <> -1
             ORDER BY v.embedding <=> @q LIMIT {rows}
             """;
-        return await SweepAsync(dataSource, quotedTable, "posts", dimensions, sql, ReadBestPosts, queries, efSearches);
+        return await SweepAsync(dataSource, quotedTable, "posts", dimensions, sql, ReadBestPosts, [.. queries.Select(ReducedVectors.ToStored)], efSearches);
     }
 
     private static async Task<IReadOnlyList<RecallResult>> SweepAsync(NpgsqlDataSource dataSource, string table, string unit, int dimensions, string sql,
-        Func<NpgsqlDataReader, Task<List<long>>> read, IReadOnlyList<float[]> queries, IReadOnlyList<int> efSearches)
+        Func<NpgsqlDataReader, Task<List<long>>> read, IReadOnlyList<object> queries, IReadOnlyList<int> efSearches)
     {
         await using var connection = await dataSource.OpenConnectionAsync();
         var exact = new List<List<long>>(queries.Count);
@@ -102,7 +104,7 @@ internal static class Recall
     }
 
     private static async Task<(List<long> Ids, TimeSpan Elapsed)> TopAsync(NpgsqlConnection connection, string sql,
-        Func<NpgsqlDataReader, Task<List<long>>> read, float[] query, int efSearch, bool exact)
+        Func<NpgsqlDataReader, Task<List<long>>> read, object query, int efSearch, bool exact)
     {
         await using var transaction = await connection.BeginTransactionAsync();
         await ConfigureAsync(connection, transaction, efSearch, exact);
@@ -110,7 +112,7 @@ internal static class Recall
         List<long> ids;
         await using (var command = new NpgsqlCommand(sql, connection, transaction))
         {
-            command.Parameters.AddWithValue("q", new Vector(query));
+            command.Parameters.AddWithValue("q", query);
             await using var reader = await command.ExecuteReaderAsync();
             ids = await read(reader);
         }
@@ -120,12 +122,12 @@ internal static class Recall
     }
 
     /// <summary>The plan's scan node, to show that the approximate query used the HNSW index and the exact one did not.</summary>
-    private static async Task<string> PlanAsync(NpgsqlConnection connection, string sql, float[] query, int efSearch, bool exact)
+    private static async Task<string> PlanAsync(NpgsqlConnection connection, string sql, object query, int efSearch, bool exact)
     {
         await using var transaction = await connection.BeginTransactionAsync();
         await ConfigureAsync(connection, transaction, efSearch, exact);
         await using var command = new NpgsqlCommand("EXPLAIN (COSTS OFF) " + sql, connection, transaction);
-        command.Parameters.AddWithValue("q", new Vector(query));
+        command.Parameters.AddWithValue("q", query);
         var lines = new List<string>();
         await using (var reader = await command.ExecuteReaderAsync())
         {

@@ -32,7 +32,7 @@ internal static class References
     {
         // Only a table name from the whitening store reaches the SQL text.
         await using var command = dataSource.CreateCommand($"SELECT chunk_id FROM {quotedTable} ORDER BY embedding <=> @q LIMIT 10");
-        command.Parameters.AddWithValue("q", new Vector(vector));
+        command.Parameters.AddWithValue("q", ReducedVectors.ToStored(vector));
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;
         while (await reader.ReadAsync())

@@ -26,7 +26,11 @@ public sealed class SentenceEncoder : IDisposable
     private readonly ScalarType dtype;
     private readonly int maxTokensPerBatch;
     private readonly string queryPrefix;
+    private readonly int threads;
     private readonly Lock gate = new();
+
+    /// <summary>libtorch's own intra-op thread count (one per core), read before any encoder changed it.</summary>
+    private static readonly Lazy<int> LibTorchDefaultThreads = new(get_num_threads);
 
     private SentenceEncoder(BertModel model, WordPieceTokenizer tokenizer, Pooling pooling, bool normalize, Device device,
         EncoderPrecision precision, EncoderOptions options, string queryPrefix, ModelInfo info)
@@ -40,6 +44,7 @@ public sealed class SentenceEncoder : IDisposable
         dtype = precision.ToScalarType();
         maxTokensPerBatch = options.MaxTokensPerBatch;
         this.queryPrefix = queryPrefix;
+        threads = info.Threads;
         Info = info;
     }
 
@@ -134,10 +139,7 @@ public sealed class SentenceEncoder : IDisposable
         {
             LibTorchLoader.Load(options.LibTorchPath);
         }
-        if (options.Threads > 0)
-        {
-            set_num_threads(options.Threads);
-        }
+        var threads = options.Threads > 0 ? options.Threads : LibTorchDefaultThreads.Value;
         var device = DeviceSelection.ResolveDevice(options.Device);
         var precision = DeviceSelection.ResolvePrecision(options.Precision, device);
         if (device.type == DeviceType.CPU)
@@ -171,7 +173,7 @@ public sealed class SentenceEncoder : IDisposable
             Normalized: manifest.Normalize,
             Device: device.ToString(),
             Precision: precision.ToSettingName(),
-            Threads: get_num_threads());
+            Threads: threads);
         // A configured prefix wins; otherwise the model's own query prompt (arctic-embed's instruction, bge's, ...).
         var queryPrefix = string.IsNullOrEmpty(options.QueryPrefix) ? SentenceTransformersConfig.ReadQueryPrompt(folder) : options.QueryPrefix;
         return new SentenceEncoder(model, tokenizer, pooling, manifest.Normalize, device, precision, options, queryPrefix, info);
@@ -235,6 +237,10 @@ public sealed class SentenceEncoder : IDisposable
         var results = new float[ids.Count][];
         lock (gate)
         {
+            // Each encoder its own intra-op thread count, set on the thread that runs the forward pass (libtorch's
+            // OpenMP keeps it per calling thread): the indexer's instance splits a batch over every core while the
+            // searches' instance keeps a query on one (EncoderOptions.QueryThreads).
+            set_num_threads(threads);
             foreach (var batch in PlanBatches(ids, maxTokensPerBatch))
             {
                 cancellationToken.ThrowIfCancellationRequested();

@@ -88,6 +88,7 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
         var model = await RequireActiveModelAsync(matchEmbedder: false, cancellationToken);
         return await whitening.RunOnActiveAsync(async (active, ct) =>
         {
+            // Through chunks (cid, ordinal): the reduced table has no index on cid, and needs none for searching.
             var sql = active is null
                 ? "SELECT e.embedding FROM chunk_embeddings e JOIN chunks c ON c.id = e.chunk_id WHERE c.cid = @cid AND e.model_id = @model"
                 : $"SELECT v.embedding FROM {active.QuotedTable} v JOIN chunks c ON c.id = v.chunk_id WHERE c.cid = @cid";
@@ -100,7 +101,7 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
                 await using var reader = await command.ExecuteReaderAsync(ct);
                 while (await reader.ReadAsync(ct))
                 {
-                    var vector = reader.GetFieldValue<Vector>(0).Memory.Span;
+                    var vector = active is null ? reader.GetFieldValue<Vector>(0).ToArray() : ReducedVectors.FromStored(reader.GetFieldValue<HalfVector>(0));
                     centroid ??= new float[vector.Length];
                     for (var i = 0; i < vector.Length; i++)
                     {
@@ -152,9 +153,14 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
     internal static int EfSearchFor(int efSearch, int rows) => Math.Max(efSearch, Math.Min(rows, MaxEfSearch));
 
     /// <summary>
-    /// The ANN query. <c>hnsw.iterative_scan = relaxed_order</c> lets pgvector keep scanning when the join and
-    /// filters drop candidates, so the limit is still filled; relaxed order means the rows are re-sorted here.
+    /// The ANN query. <c>hnsw.iterative_scan = relaxed_order</c> lets pgvector keep scanning when a filter drops
+    /// candidates, so the limit is still filled; relaxed order means the rows are re-sorted here.
     /// </summary>
+    /// <remarks>
+    /// No join decides visibility: a post hidden or deleted leaves <c>posts</c>, and its chunks and their vectors go with
+    /// it in the same transaction (foreign keys ON DELETE CASCADE). The reduced table carries each chunk's post id, so
+    /// its scan needs no join at all.
+    /// </remarks>
     /// <remarks>
     /// Raw vectors live in <c>chunk_embeddings.embedding</c>, a <c>vector</c> without a dimension, which an HNSW
     /// index cannot cover directly; the query orders by <c>embedding::vector(dims)</c> so that a partial
@@ -165,24 +171,28 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
         int limit, CancellationToken cancellationToken)
     {
         // Only integers from the database and a table name checked by WhiteningStore.QuoteTable reach the SQL text.
-        var (table, vector, modelFilter) = active is null
-            ? ("chunk_embeddings", $"(v.embedding::vector({model.Dimensions}))", $"AND v.model_id = {model.Id}")
-            : (active.QuotedTable, "v.embedding", "");
-        var sql = $"""
-            SELECT v.chunk_id, c.cid, {vector} <=> @query AS distance
-            FROM {table} v
-            JOIN chunks c ON c.id = v.chunk_id
-            JOIN posts p ON p.cid = c.cid
-            WHERE c.cid <> @exclude {modelFilter}
-            ORDER BY {vector} <=> @query
-            LIMIT @k
-            """;
+        var sql = active is null
+            ? $"""
+                SELECT v.chunk_id, c.cid, v.embedding::vector({model.Dimensions}) <=> @query AS distance
+                FROM chunk_embeddings v
+                JOIN chunks c ON c.id = v.chunk_id
+                WHERE c.cid <> @exclude AND v.model_id = {model.Id}
+                ORDER BY v.embedding::vector({model.Dimensions}) <=> @query
+                LIMIT @k
+                """
+            : $"""
+                SELECT v.chunk_id, v.cid, v.embedding <=> @query AS distance
+                FROM {active.QuotedTable} v
+                WHERE v.cid <> @exclude
+                ORDER BY v.embedding <=> @query
+                LIMIT @k
+                """;
         // One round trip: a batch runs as one implicit transaction, so the local settings hold for the query after them.
         await using var batch = dataSource.CreateBatch();
         var settings = new NpgsqlBatchCommand("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)");
         settings.Parameters.Add(new NpgsqlParameter { Value = EfSearchFor(_options.EfSearch, limit * ChunksPerPost).ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var nearest = new NpgsqlBatchCommand(sql);
-        nearest.Parameters.AddWithValue("query", new Vector(queryVector));
+        nearest.Parameters.AddWithValue("query", active is null ? new Vector(queryVector) : ReducedVectors.ToStored(queryVector));
         nearest.Parameters.AddWithValue("exclude", excludeCid ?? -1L);
         nearest.Parameters.AddWithValue("k", limit * ChunksPerPost);
         batch.BatchCommands.Add(settings);

@@ -87,7 +87,10 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, string 
                 await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
                 try
                 {
-                    await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+                    // No command timeout: converting a large table (rebuilding its HNSW graph) takes minutes, and a
+                    // migration is all or nothing in its transaction anyway.
+                    await using var command = new NpgsqlCommand(migration.Sql, connection, transaction) { CommandTimeout = 0 };
+                    await command.ExecuteNonQueryAsync(cancellationToken);
                 }
                 catch (PostgresException e)
                 {

@@ -25,23 +25,25 @@ internal sealed class ReducedTableBuilder(NpgsqlDataSource dataSource, Whitening
         await ExecuteAsync(connection, null, $"""
             CREATE TABLE {quoted} (
                 chunk_id  bigint PRIMARY KEY,
+                cid       bigint NOT NULL,
                 text_hash bytea  NOT NULL,
-                embedding vector({model.Dims}) NOT NULL
+                embedding {ReducedVectors.ColumnType(model.Dims)} NOT NULL
             )
             """, cancellationToken);
 
         long rows = 0;
         await using (var source = await dataSource.OpenConnectionAsync(cancellationToken))
-        await using (var command = new NpgsqlCommand("SELECT chunk_id, text_hash, embedding FROM chunk_embeddings WHERE model_id = @model", source))
+        await using (var command = new NpgsqlCommand(
+            "SELECT e.chunk_id, c.cid, e.text_hash, e.embedding FROM chunk_embeddings e JOIN chunks c ON c.id = e.chunk_id WHERE e.model_id = @model", source))
         {
             command.Parameters.AddWithValue("model", model.SourceModelId);
             await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
             await using var writer = await connection.BeginBinaryImportAsync(
-                $"COPY {quoted} (chunk_id, text_hash, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
+                $"COPY {quoted} ({CopyColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
             var batch = new List<ChunkVector>(options.BatchSize);
             while (await reader.ReadAsync(cancellationToken))
             {
-                batch.Add(new ChunkVector(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<Vector>(2).ToArray()));
+                batch.Add(ChunkVectorReader.Read(reader));
                 if (batch.Count == options.BatchSize)
                 {
                     rows += await WriteBatchAsync(writer, batch, model, cancellationToken);
@@ -64,14 +66,17 @@ internal sealed class ReducedTableBuilder(NpgsqlDataSource dataSource, Whitening
 
         clock.Restart();
         await ExecuteAsync(connection, null, $"""
-            CREATE INDEX {table}_embedding_hnsw ON {quoted} USING hnsw (embedding vector_cosine_ops)
+            CREATE INDEX {table}_embedding_hnsw ON {quoted} USING hnsw (embedding halfvec_cosine_ops)
                 WITH (m = {options.HnswM}, ef_construction = {options.HnswEfConstruction});
             ANALYZE {quoted};
             """, cancellationToken);
         return (rows, copyTime, clock.Elapsed);
     }
 
-    /// <summary>Writes reduced vectors of a batch of raw ones to a binary COPY (chunk_id, text_hash, embedding).</summary>
+    /// <summary>The columns <see cref="WriteBatchAsync"/> writes, in its order.</summary>
+    public const string CopyColumns = "chunk_id, cid, text_hash, embedding";
+
+    /// <summary>Writes reduced vectors of a batch of raw ones to a binary COPY of <see cref="CopyColumns"/>.</summary>
     public static async Task<int> WriteBatchAsync(NpgsqlBinaryImporter writer, List<ChunkVector> batch, WhiteningModel model, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
@@ -83,8 +88,9 @@ internal sealed class ReducedTableBuilder(NpgsqlDataSource dataSource, Whitening
         {
             await writer.StartRowAsync(cancellationToken);
             await writer.WriteAsync(batch[i].ChunkId, NpgsqlDbType.Bigint, cancellationToken);
+            await writer.WriteAsync(batch[i].Cid, NpgsqlDbType.Bigint, cancellationToken);
             await writer.WriteAsync(batch[i].TextHash, NpgsqlDbType.Bytea, cancellationToken);
-            await writer.WriteAsync(new Vector(reduced[i]), "vector", cancellationToken);
+            await writer.WriteAsync(ReducedVectors.ToStored(reduced[i]), "halfvec", cancellationToken);
         }
         return batch.Count;
     }

@@ -55,8 +55,8 @@ public sealed record WhiteningBuildResult(
     TimeSpan IndexTime,
     TimeSpan SwitchTime);
 
-/// <summary>A raw chunk vector the indexer has just written to <c>chunk_embeddings</c>.</summary>
-public sealed record ChunkVector(long ChunkId, byte[] TextHash, float[] Embedding);
+/// <summary>A raw chunk vector from <c>chunk_embeddings</c>, with the post the chunk belongs to.</summary>
+public sealed record ChunkVector(long ChunkId, long Cid, byte[] TextHash, float[] Embedding);
 
 /// <summary>Whether the corpus has grown enough since the active fit to refit (for the scheduled job).</summary>
 public sealed record RefitCheck(bool Due, long CurrentVectors, int? FittedVectors, int? ActiveVersion, string Reason);

@@ -35,29 +35,20 @@ public sealed partial class WhiteningStore : IChunkDerivedIndex
         }
         var vectors = new List<ChunkVector>(chunkIds.Count);
         await using (var command = new NpgsqlCommand(
-            "SELECT chunk_id, text_hash, embedding FROM chunk_embeddings WHERE model_id = @model AND chunk_id = ANY(@ids)", connection, transaction))
+            "SELECT e.chunk_id, c.cid, e.text_hash, e.embedding FROM chunk_embeddings e JOIN chunks c ON c.id = e.chunk_id WHERE e.model_id = @model AND e.chunk_id = ANY(@ids)",
+            connection, transaction))
         {
             command.Parameters.AddWithValue("model", modelId);
             command.Parameters.AddWithValue("ids", chunkIds.ToArray());
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                vectors.Add(new ChunkVector(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<Vector>(2).ToArray()));
+                vectors.Add(ChunkVectorReader.Read(reader));
             }
         }
         return await UpsertAsync(connection, transaction, active, vectors, cancellationToken);
     }
 
-    /// <summary>
-    /// As <see cref="TransformAndUpsertAsync(NpgsqlConnection, NpgsqlTransaction?, int, IReadOnlyCollection{long}, CancellationToken)"/>,
-    /// with the raw vectors and text hashes the caller already holds (they must match what it wrote to <c>chunk_embeddings</c>).
-    /// </summary>
-    public async Task<int> TransformAndUpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int modelId,
-        IReadOnlyList<ChunkVector> vectors, CancellationToken cancellationToken = default)
-    {
-        var active = await LockActiveForWriteAsync(connection, transaction, modelId, cancellationToken);
-        return active is null || vectors.Count == 0 ? 0 : await UpsertAsync(connection, transaction, active, vectors, cancellationToken);
-    }
 
     private async Task<ActiveWhitening?> LockActiveForWriteAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, int modelId,
         CancellationToken cancellationToken)
@@ -86,11 +77,11 @@ public sealed partial class WhiteningStore : IChunkDerivedIndex
     }
 
     private static async Task<int> UpsertAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, ActiveWhitening active,
-        IReadOnlyList<ChunkVector> vectors, CancellationToken cancellationToken)
+        List<ChunkVector> vectors, CancellationToken cancellationToken)
     {
         var sql = $"""
-            INSERT INTO {active.QuotedTable} (chunk_id, text_hash, embedding) VALUES ($1, $2, $3)
-            ON CONFLICT (chunk_id) DO UPDATE SET text_hash = EXCLUDED.text_hash, embedding = EXCLUDED.embedding
+            INSERT INTO {active.QuotedTable} (chunk_id, cid, text_hash, embedding) VALUES ($1, $2, $3, $4)
+            ON CONFLICT (chunk_id) DO UPDATE SET cid = EXCLUDED.cid, text_hash = EXCLUDED.text_hash, embedding = EXCLUDED.embedding
             """;
         var reduced = active.Model.TransformBatch(vectors.Select(v => v.Embedding).ToList());
         var written = 0;
@@ -101,8 +92,9 @@ public sealed partial class WhiteningStore : IChunkDerivedIndex
             {
                 var command = new NpgsqlBatchCommand(sql);
                 command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = vectors[i].ChunkId });
+                command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bigint, Value = vectors[i].Cid });
                 command.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = NpgsqlDbType.Bytea, Value = vectors[i].TextHash });
-                command.Parameters.Add(new NpgsqlParameter { Value = new Vector(reduced[i]) });
+                command.Parameters.Add(new NpgsqlParameter { Value = ReducedVectors.ToStored(reduced[i]) });
                 batch.BatchCommands.Add(command);
             }
             written += await batch.ExecuteNonQueryAsync(cancellationToken);

@@ -11,7 +11,7 @@ namespace BlogSemanticIndex.Whitening;
 
 /// <summary>
 /// Versioned whitening models in PostgreSQL, each with its own reduced-vector table
-/// <c>chunk_vectors_w{version}</c> (chunk_id, text_hash, embedding vector(k), HNSW cosine index): saving, listing,
+/// <c>chunk_vectors_w{version}</c> (chunk_id, cid, text_hash, embedding halfvec(k), HNSW cosine index; <see cref="ReducedVectors"/>): saving, listing,
 /// loading, activating and cleaning them up. Fitting is <see cref="ChunkEmbeddingsFit"/> (streaming the raw vectors)
 /// and <see cref="WhiteningFitter"/> (the math); building a version's table is <see cref="ReducedTableBuilder"/>; the
 /// live swap is <see cref="WhiteningSwitch"/>.

@@ -109,7 +109,7 @@ internal sealed class WhiteningSwitch(ILogger logger)
 
         var missing = new List<ChunkVector>();
         await using (var command = new NpgsqlCommand($"""
-            SELECT e.chunk_id, e.text_hash, e.embedding FROM chunk_embeddings e
+            SELECT e.chunk_id, c.cid, e.text_hash, e.embedding FROM chunk_embeddings e JOIN chunks c ON c.id = e.chunk_id
             WHERE e.model_id = @model AND NOT EXISTS (SELECT 1 FROM {quoted} w WHERE w.chunk_id = e.chunk_id)
             """, connection, transaction))
         {
@@ -117,13 +117,13 @@ internal sealed class WhiteningSwitch(ILogger logger)
             await using var reader = await command.ExecuteReaderAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                missing.Add(new ChunkVector(reader.GetInt64(0), reader.GetFieldValue<byte[]>(1), reader.GetFieldValue<Vector>(2).ToArray()));
+                missing.Add(ChunkVectorReader.Read(reader));
             }
         }
         if (missing.Count > 0)
         {
             await using var writer = await connection.BeginBinaryImportAsync(
-                $"COPY {quoted} (chunk_id, text_hash, embedding) FROM STDIN (FORMAT BINARY)", cancellationToken);
+                $"COPY {quoted} ({ReducedTableBuilder.CopyColumns}) FROM STDIN (FORMAT BINARY)", cancellationToken);
             await ReducedTableBuilder.WriteBatchAsync(writer, missing, model, cancellationToken);
             await writer.CompleteAsync(cancellationToken);
         }

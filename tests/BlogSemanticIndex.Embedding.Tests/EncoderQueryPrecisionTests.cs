@@ -1,3 +1,6 @@
+using BlogSemanticIndex.Embedding.Builtin;
+using BlogSemanticIndex.TestSupport.Encoding;
+
 namespace BlogSemanticIndex.Embedding.Tests;
 
 /// <summary><c>Encoder:QueryPrecision</c>: what the query encoder runs in, and its validation.</summary>
@@ -17,7 +20,44 @@ public sealed class EncoderQueryPrecisionTests
         var options = new EncoderOptions { Device = "cpu", Precision = "auto", QueryPrecision = "fp32", Model = "builtin:arctic-xs", Threads = 2 };
         var queries = options.ForQueries();
         Assert.Equal("fp32", queries.Precision);
-        Assert.Equal(("builtin:arctic-xs", 2), (queries.Model, queries.Threads));
+        Assert.Equal(("builtin:arctic-xs", 1), (queries.Model, queries.Threads));
+    }
+
+    [Fact]
+    public void Queries_run_on_query_threads_and_zero_means_as_the_indexer()
+    {
+        Assert.Equal(3, new EncoderOptions { Threads = 2, QueryThreads = 3 }.ForQueries().Threads);
+        Assert.Equal(2, new EncoderOptions { Threads = 2, QueryThreads = 0 }.ForQueries().Threads);
+        Assert.Equal("Encoder:QueryThreads -1 is not valid; use 0 (as Threads) or a thread count from 1 to 1024.",
+            Assert.Single(new EncoderOptions { QueryThreads = -1 }.Validate()));
+    }
+
+    [Fact]
+    public void Each_encoder_runs_its_forward_passes_on_its_own_thread_count_whichever_thread_calls_it()
+    {
+        var (indexer, _) = TestEncoders.LoadBuiltinMiniLm();
+        var (queries, _) = TestEncoders.LoadBuiltin(BuiltinModel.MiniLm, TestEncoders.CpuFp32.ForQueries());
+        using (indexer)
+        using (queries)
+        {
+            Assert.Equal(1, queries.Info.Threads);
+            var libtorchDefault = indexer.Info.Threads;
+            // Alternate on one thread and on fresh ones: a pass must not inherit the other encoder's setting.
+            foreach (var (encoder, expected) in new[] { (queries, 1), (indexer, libtorchDefault), (queries, 1), (indexer, libtorchDefault) })
+            {
+                encoder.Encode(["a short query"]);
+                Assert.Equal(expected, TorchSharp.torch.get_num_threads());
+                var seenOnFreshThread = 0;
+                var thread = new Thread(() =>
+                {
+                    encoder.Encode(["another short query"]);
+                    seenOnFreshThread = TorchSharp.torch.get_num_threads();
+                });
+                thread.Start();
+                thread.Join();
+                Assert.Equal(expected, seenOnFreshThread);
+            }
+        }
     }
 
     [Fact]

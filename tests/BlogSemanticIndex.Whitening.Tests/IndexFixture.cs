@@ -149,7 +149,7 @@ internal sealed class IndexFixture : IAsyncDisposable
     {
         await using var command = DataSource.CreateCommand($"SELECT embedding FROM {WhiteningStore.QuoteTable(table)} WHERE chunk_id = @id");
         command.Parameters.AddWithValue("id", chunkId);
-        return ((Vector)(await command.ExecuteScalarAsync())!).ToArray();
+        return ReducedVectors.FromStored((HalfVector)(await command.ExecuteScalarAsync())!);
     }
 
     public ValueTask DisposeAsync() => Database.DisposeAsync();

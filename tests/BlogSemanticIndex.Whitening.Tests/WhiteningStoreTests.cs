@@ -20,29 +20,29 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
         Assert.Equal(result.Version, await index.ActiveVersionAsync());
         Assert.Equal("chunk_vectors_w" + result.Version, result.ReducedTable);
         Assert.Equal(600L, await index.ScalarAsync<long>($"SELECT count(*) FROM {WhiteningStore.QuoteTable(result.ReducedTable)}"));
-        Assert.Equal("vector(16)", await index.ScalarAsync<string>("""
+        Assert.Equal("halfvec(16)", await index.ScalarAsync<string>("""
             SELECT format_type(atttypid, atttypmod) FROM pg_attribute
             WHERE attrelid = to_regclass(@t) AND attname = 'embedding'
             """, ("t", result.ReducedTable)));
         var indexDefinition = await index.ScalarAsync<string>(
             "SELECT indexdef FROM pg_indexes WHERE schemaname = current_schema() AND tablename = @t AND indexdef LIKE '%hnsw%'",
             ("t", result.ReducedTable));
-        Assert.Contains("USING hnsw (embedding vector_cosine_ops)", indexDefinition);
+        Assert.Contains("USING hnsw (embedding halfvec_cosine_ops)", indexDefinition);
         Assert.True(await index.ScalarAsync<bool>(
             "SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relid = to_regclass(@t)", ("t", result.ReducedTable)));
 
         var version = Assert.Single(await store.ListAsync());
         Assert.Equal((WhiteningState.Ready, true, true, 600), (version.State, version.IsActive, version.TableExists, version.VectorCount));
 
-        // The stored vector is the model's transform of the raw vector, and the model survives the round trip.
+        // The stored vector is the model's transform of the raw vector rounded to 16-bit floats (halfvec), the model
+        // survives the round trip, and each row carries its chunk's post.
         var reloaded = await new WhiteningStore(index.DataSource).LoadAsync(result.Version);
         var (chunkId, raw) = index.Raw.First();
         var stored = await index.StoredVectorAsync(result.ReducedTable, chunkId);
-        var expected = reloaded.Transform(raw);
-        for (var j = 0; j < 16; j++)
-        {
-            Assert.Equal(expected[j], stored[j], 1e-6);
-        }
+        Assert.Equal(Array.ConvertAll(reloaded.Transform(raw), x => (float)(Half)x), stored);
+        Assert.Equal(0L, await index.ScalarAsync<long>($"""
+            SELECT count(*) FROM {WhiteningStore.QuoteTable(result.ReducedTable)} v JOIN chunks c ON c.id = v.chunk_id WHERE v.cid <> c.cid
+            """));
     }
 
     [Fact]
@@ -110,10 +110,47 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
         foreach (var id in added.Append(changed))
         {
             var stored = await index.StoredVectorAsync(next.ReducedTable, id);
-            var expected = model.Transform(index.Raw[id]);
-            Assert.All(Enumerable.Range(0, 16), j => Assert.Equal(expected[j], stored[j], 1e-6));
+            Assert.Equal(Array.ConvertAll(model.Transform(index.Raw[id]), x => (float)(Half)x), stored);
         }
+        // Rows written by the indexer's upsert and by the switch's catch-up carry their chunk's post too.
+        Assert.Equal(0L, await index.ScalarAsync<long>($"""
+            SELECT count(*) FROM {WhiteningStore.QuoteTable(next.ReducedTable)} v JOIN chunks c ON c.id = v.chunk_id WHERE v.cid <> c.cid
+            """));
         Assert.False(await index.TableExistsAsync(live.ReducedTable));
+    }
+
+    [Fact]
+    public async Task Migration_13_converts_a_table_of_the_old_layout_to_halfvec_with_post_ids_and_keeps_its_hnsw_settings()
+    {
+        await using var index = await IndexFixture.CreateAsync(dimensions: 32, chunks: 300);
+        var fit = await index.CreateStore(new WhiteningOptions { HnswM = 8, HnswEfConstruction = 40 }).FitAsync(index.ModelId, new WhiteningParameters(0, 0, 16));
+        var table = WhiteningStore.QuoteTable(fit.ReducedTable);
+        var before = new Dictionary<long, float[]>();
+        foreach (var id in index.Raw.Keys)
+        {
+            before[id] = await index.StoredVectorAsync(fit.ReducedTable, id);
+        }
+        // The layout V002–V012 created: vector(k), no cid, a vector_cosine_ops index.
+        await index.ScalarAsync<object>($"""
+            DROP INDEX {fit.ReducedTable}_embedding_hnsw;
+            ALTER TABLE {table} DROP COLUMN cid, ALTER COLUMN embedding TYPE vector(16) USING embedding::vector(16);
+            CREATE INDEX {fit.ReducedTable}_embedding_hnsw ON {table} USING hnsw (embedding vector_cosine_ops) WITH (m = 8, ef_construction = 40);
+            DELETE FROM schema_migrations WHERE version = 13;
+            SELECT 1
+            """);
+
+        await index.Database.CreateMigrationRunner().MigrateAsync();
+
+        Assert.Equal(0L, await index.ScalarAsync<long>($"SELECT count(*) FROM {table} v JOIN chunks c ON c.id = v.chunk_id WHERE v.cid <> c.cid"));
+        Assert.Equal(300L, await index.ScalarAsync<long>($"SELECT count(*) FROM {table}"));
+        Assert.Equal("halfvec", await index.ScalarAsync<string>("SELECT format_type(atttypid, NULL) FROM pg_attribute WHERE attrelid = to_regclass(@t) AND attname = 'embedding'",
+            ("t", fit.ReducedTable)));
+        var definition = await index.ScalarAsync<string>("SELECT pg_get_indexdef(to_regclass(@i))", ("i", fit.ReducedTable + "_embedding_hnsw"));
+        Assert.EndsWith("USING hnsw (embedding halfvec_cosine_ops) WITH (m='8', ef_construction='40')", definition, StringComparison.Ordinal);
+        foreach (var (id, vector) in before)
+        {
+            Assert.Equal(vector, await index.StoredVectorAsync(fit.ReducedTable, id));
+        }
     }
 
     [Fact]
@@ -143,7 +180,7 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
                         var query = active!.Model.Transform(raw);
                         await using var command = index.DataSource.CreateCommand(
                             $"SELECT chunk_id, embedding <=> @q FROM {active.QuotedTable} ORDER BY embedding <=> @q LIMIT 10");
-                        command.Parameters.AddWithValue("q", new Vector(query));
+                        command.Parameters.AddWithValue("q", ReducedVectors.ToStored(query));
                         var rows = new List<(long ChunkId, double Distance)>();
                         await using var reader = await command.ExecuteReaderAsync(ct);
                         while (await reader.ReadAsync(ct))
@@ -152,13 +189,14 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
                         }
                         return (active, rows);
                     });
-                    // The distances the table gave are those of this version's transform of the chunk's raw vector:
-                    // the query and the table came from the same, complete version.
+                    // The distances the table gave are those of this version's transform of the chunk's raw vector
+                    // (both sides rounded to halfvec's 16 bits): the query and the table came from the same, complete version.
                     foreach (var (chunkId, distance) in hits)
                     {
-                        var reduced = version.Model.Transform(index.Raw[chunkId]);
-                        var query = version.Model.Transform(raw);
-                        var expected = 1 - reduced.Zip(query, (a, b) => (double)a * b).Sum();
+                        var reduced = ReducedVectors.FromStored(ReducedVectors.ToStored(version.Model.Transform(index.Raw[chunkId])));
+                        var query = ReducedVectors.FromStored(ReducedVectors.ToStored(version.Model.Transform(raw)));
+                        var expected = 1 - reduced.Zip(query, (a, b) => (double)a * b).Sum()
+                            / Math.Sqrt(reduced.Sum(a => (double)a * a) * query.Sum(b => (double)b * b));
                         if (Math.Abs(expected - distance) > 1e-4)
                         {
                             failures.Add($"version {version.Version}: chunk {chunkId} at {distance}, expected {expected}");

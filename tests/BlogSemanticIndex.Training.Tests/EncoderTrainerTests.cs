@@ -93,10 +93,13 @@ public sealed class EncoderTrainerTests : IDisposable
         return [.. Enumerable.Range(0, texts.Length).Select(i => flat[(i * width)..((i + 1) * width)])];
     }
 
-    [SkippableFact]
-    public void A_run_resumed_after_its_first_epoch_ends_where_an_uninterrupted_run_ends()
+    [SkippableTheory]
+    [InlineData("cosent")]
+    [InlineData("softmax")]
+    public void A_run_resumed_after_its_first_epoch_ends_where_an_uninterrupted_run_ends(string objective)
     {
-        var options = Quick with { Epochs = 2 };
+        // With softmax the classifier head's weights and AdamW state must come back from the checkpoint too.
+        var options = Quick with { Epochs = 2, Objective = FineTuneOptions.ParseObjective(objective) };
         var straight = StsbRun(NewFolder("straight"), options, trainPairs: 160, devPairs: 64);
         var straightMetrics = EncoderTrainer.Run(straight);
 
@@ -148,9 +151,10 @@ public sealed class EncoderTrainerTests : IDisposable
     }
 
     [SkippableTheory]
-    [InlineData("fp32")]
-    [InlineData("bf16")]
-    public void Training_and_scoring_twice_leaves_no_more_live_tensors_than_once(string precision)
+    [InlineData("fp32", "cosent")]
+    [InlineData("bf16", "cosent")]
+    [InlineData("bf16", "softmax")]
+    public void Training_and_scoring_twice_leaves_no_more_live_tensors_than_once(string precision, string objective)
     {
         Skip.If(precision == "bf16" && !DeviceSelection.CpuSupportsBf16, "this CPU has neither AVX512-BF16 nor AMX");
         // Twice, as the benchmark trains and scores several models in one process: what the first run leaves behind
@@ -158,24 +162,43 @@ public sealed class EncoderTrainerTests : IDisposable
         // is this thread's live tensor handles: a handle dropped without Dispose stays counted here until the
         // finalizer thread gets to it, however late that is.
         var before = LiveTensors();
-        TrainAndScore(precision);
+        TrainAndScore(precision, objective);
         var afterOne = LiveTensors();
-        TrainAndScore(precision);
+        TrainAndScore(precision, objective);
         var afterTwo = LiveTensors();
 
-        Console.WriteLine($"live tensors ({precision}): {before} before, {afterOne} after one run, {afterTwo} after two");
         Assert.Equal(afterOne, afterTwo);
         Assert.Equal(before, afterTwo);
     }
 
     private static long LiveTensors() => TorchSharp.DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
 
-    private void TrainAndScore(string precision)
+    private void TrainAndScore(string precision, string objective)
     {
-        var run = StsbRun(NewFolder("leak"), Quick with { Epochs = 2, Precision = precision }, trainPairs: 96, devPairs: 32);
+        var run = StsbRun(NewFolder("leak"), Quick with { Epochs = 2, Precision = precision, Objective = FineTuneOptions.ParseObjective(objective) },
+            trainPairs: 96, devPairs: 32);
         EncoderTrainer.Run(run);
         using var encoder = SentenceEncoder.Create(new EncoderOptions { Model = run.OutputFolder, Device = "cpu", Precision = "fp32" });
         encoder.Encode([.. run.Eval!.Select(p => p.Text1)]);
+    }
+
+    [SkippableFact]
+    public void Softmax_keeps_its_head_in_the_checkpoint_and_writes_a_plain_encoder_folder()
+    {
+        var run = StsbRun(NewFolder("softmax"), Quick with { Epochs = 1, Objective = TrainingObjective.Softmax }, trainPairs: 64, devPairs: 32);
+
+        EncoderTrainer.Run(run);
+
+        var checkpoint = Directory.GetDirectories(Path.Combine(run.OutputFolder, EncoderTrainer.CheckpointFolder)).Single();
+        var head = Embedding.Checkpoints.SafeTensors.ReadInfo(Path.Combine(checkpoint, SoftmaxClassifierHead.CheckpointFile));
+        // STS-B's 0–5 labels rounded: six classes over (u, v, |u − v|) of the 32-wide vectors.
+        Assert.Equal([6L, 96], head.Single(t => t.Name == "weight").Shape);
+        var written = Embedding.Checkpoints.SafeTensors.ReadInfo(Path.Combine(run.OutputFolder, "model.safetensors"));
+        var baseWeights = Embedding.Checkpoints.SafeTensors.ReadInfo(Path.Combine(run.BaseFolder, "model.safetensors"));
+        Assert.Equal(baseWeights.Select(t => t.Name).Order(), written.Select(t => t.Name).Order());
+        Assert.False(File.Exists(Path.Combine(run.OutputFolder, SoftmaxClassifierHead.CheckpointFile)));
+        using var loaded = SentenceEncoder.Create(new EncoderOptions { Model = run.OutputFolder, Device = "cpu", Precision = "fp32" });
+        Assert.Equal(32, loaded.Encode(["a guitar"])[0].Length);
     }
 
     [Fact]

@@ -17,10 +17,11 @@ namespace BlogSemanticIndex.Training;
 
 /// <summary>
 /// Fine-tunes a sentence encoder on sentence pairs. Each step embeds both texts of a batch of pairs and applies the
-/// objective to the two vectors (their cosine, or the softmax objective's classifier head, trained alongside); AdamW with a linear warm-up and decay, gradient clipping at
-/// <see cref="FineTuneOptions.MaxGradNorm"/>. After each epoch: dev Spearman, and a checkpoint (weights, the head's,
-/// optimiser, loss scale, metrics) that <see cref="FineTuneOptions.Resume"/> continues from. The data order of epoch e depends
-/// only on (seed, e), so a resumed run takes the same steps as one never interrupted.
+/// objective to the two vectors (to their cosine, or through the softmax objective's classifier head, trained
+/// alongside); AdamW with a linear warm-up and decay, gradient clipping at <see cref="FineTuneOptions.MaxGradNorm"/>.
+/// After each epoch: dev Spearman, and a checkpoint (weights, the head's, optimiser, loss scale, metrics) that
+/// <see cref="FineTuneOptions.Resume"/> continues from. The data order of epoch e depends only on (seed, e), so a
+/// resumed run takes the same steps as one never interrupted.
 /// </summary>
 /// <remarks>
 /// Mixed precision keeps fp32 master weights, which the optimiser updates, and runs the forward and backward passes on

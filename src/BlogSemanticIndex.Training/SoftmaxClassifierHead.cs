@@ -11,13 +11,13 @@ namespace BlogSemanticIndex.Training;
 /// </summary>
 /// <remarks>
 /// Classes are the labels rounded to the nearest integer, halves up (<see cref="ClassOf"/>): LCQMC's 0/1 are two
-/// classes; STS-B's graded 0–5 become six (2.5 → 3, 3.8 → 4), as Sentence-BERT would need integer labels for them.
+/// classes; STS-B's graded 0–5 become six (2.5 → 3, 3.8 → 4), since a softmax over classes needs integer labels.
 /// </remarks>
 internal sealed class SoftmaxClassifierHead : IDisposable
 {
     public const string CheckpointFile = "softmax-head.safetensors";
 
-    // Optimiser and checkpoint names of the head's parameters, apart from the encoder's.
+    // Names the optimiser's weight-decay rule reads (decay on the weight, not the bias), apart from the encoder's.
     private const string NamePrefix = "classifier.";
 
     /// <summary>The layer [3 × hidden → classes], float32 on the encoder's device.</summary>

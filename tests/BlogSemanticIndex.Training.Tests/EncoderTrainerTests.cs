@@ -157,10 +157,10 @@ public sealed class EncoderTrainerTests : IDisposable
     public void Training_and_scoring_twice_leaves_no_more_live_tensors_than_once(string precision, string objective)
     {
         Skip.If(precision == "bf16" && !DeviceSelection.CpuSupportsBf16, "this CPU has neither AVX512-BF16 nor AMX");
-        // Twice, as the benchmark trains and scores several models in one process: what the first run leaves behind
-        // (libtorch's and TorchSharp's one-time state) is not a leak, but anything the second adds to it is. The count
-        // is this thread's live tensor handles: a handle dropped without Dispose stays counted here until the
-        // finalizer thread gets to it, however late that is.
+        // Twice, as the benchmark trains and scores several models in one process. The count is TorchSharp's live tensor
+        // handles created on this thread: a handle dropped without Dispose stays counted even after the GC's finalizer
+        // frees it (on its own thread), so the result does not depend on when the GC runs. Nothing is cached across
+        // runs today, so the count also returns to where it started.
         var before = LiveTensors();
         TrainAndScore(precision, objective);
         var afterOne = LiveTensors();

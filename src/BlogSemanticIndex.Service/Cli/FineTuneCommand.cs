@@ -32,7 +32,8 @@ internal static class FineTuneCommand
             Description = "fp32; bf16 (CUDA, or a CPU with AVX512-BF16/AMX) or fp16 (CUDA; dynamic loss scaling), both with fp32 master weights",
             DefaultValueFactory = _ => defaults.Precision,
         };
-        var objective = new Option<string>("--objective") {
+        var objective = new Option<string>("--objective")
+        {
             Description = "cosent (CoSENT ranking loss, λ = 20), mse (Sentence-BERT's cosine regression) or softmax (Sentence-BERT's classifier on (u, v, |u−v|) over the labels rounded to integers; the classifier is not written)",
             DefaultValueFactory = _ => "cosent",
         };

@@ -2,7 +2,7 @@
 // STS-B English test (train on stsb-en-train) and LCQMC test (train on LCQMC.valid, the only training split here):
 // Spearman of cosine vs label for the base model and each fine-tune, seconds per epoch, the load average beside each run.
 //   dotnet run -c Release --project bench/FineTune [-- --task stsb|lcqmc|both] [--train-pairs N] [--test-pairs N]
-//       [--epochs 1] [--objectives cosent,mse] [--precisions fp32,bf16] [--batch-size 32] [--lr 2e-5] [--seed 42]
+//       [--epochs 1] [--objectives cosent,mse,softmax] [--precisions fp32,bf16] [--batch-size 32] [--lr 2e-5] [--seed 42]
 // Fine-tuned folders go to $TMPDIR/bsi-finetune-bench/ and are deleted after scoring.
 using System.Diagnostics;
 using System.Globalization;
@@ -17,7 +17,7 @@ var task = Arg("--task", "both");
 var trainLimit = int.Parse(Arg("--train-pairs", "0"), CultureInfo.InvariantCulture);
 var testLimit = int.Parse(Arg("--test-pairs", "0"), CultureInfo.InvariantCulture);
 var epochs = int.Parse(Arg("--epochs", "1"), CultureInfo.InvariantCulture);
-var objectives = Arg("--objectives", "cosent,mse").Split(',').Select(o => o == "mse" ? TrainingObjective.Mse : TrainingObjective.CoSent).ToArray();
+var objectives = Arg("--objectives", "cosent,mse").Split(',').Select(FineTuneOptions.ParseObjective).ToArray();
 var precisions = Arg("--precisions", DeviceSelection.CpuSupportsBf16 ? "fp32,bf16" : "fp32").Split(',');
 var batchSize = int.Parse(Arg("--batch-size", "32"), CultureInfo.InvariantCulture);
 var rate = double.Parse(Arg("--lr", "2e-5"), CultureInfo.InvariantCulture);

@@ -16,11 +16,12 @@ using static TorchSharp.torch;
 namespace BlogSemanticIndex.Training;
 
 /// <summary>
-/// Fine-tunes a sentence encoder on sentence pairs. Each step embeds both texts of a batch of pairs, takes their
-/// cosines and applies the objective; AdamW with a linear warm-up and decay, gradient clipping at
-/// <see cref="FineTuneOptions.MaxGradNorm"/>. After each epoch: dev Spearman, and a checkpoint (weights, optimiser,
-/// loss scale, metrics) that <see cref="FineTuneOptions.Resume"/> continues from. The data order of epoch e depends
-/// only on (seed, e), so a resumed run takes the same steps as one never interrupted.
+/// Fine-tunes a sentence encoder on sentence pairs. Each step embeds both texts of a batch of pairs and applies the
+/// objective to the two vectors (to their cosine, or through the softmax objective's classifier head, trained
+/// alongside); AdamW with a linear warm-up and decay, gradient clipping at <see cref="FineTuneOptions.MaxGradNorm"/>.
+/// After each epoch: dev Spearman, and a checkpoint (weights, the head's, optimiser, loss scale, metrics) that
+/// <see cref="FineTuneOptions.Resume"/> continues from. The data order of epoch e depends only on (seed, e), so a
+/// resumed run takes the same steps as one never interrupted.
 /// </summary>
 /// <remarks>
 /// Mixed precision keeps fp32 master weights, which the optimiser updates, and runs the forward and backward passes on
@@ -83,7 +84,12 @@ public static class EncoderTrainer
         var totalSteps = stepsPerEpoch * options.Epochs;
         var schedule = new LinearWarmupSchedule(options.LearningRate, (int)Math.Round(options.Warmup * totalSteps), totalSteps);
         var masterParameters = master.Model.named_parameters().ToList();
-        using var optimizer = CreateOptimizer(masterParameters, options);
+        // Created after the encoder, so its initial weights too depend only on the seed.
+        using var head = options.Objective == TrainingObjective.Softmax
+            ? new SoftmaxClassifierHead(config.HiddenSize, SoftmaxClassifierHead.ClassCount(run.Train), device)
+            : null;
+        var headParameters = head?.NamedParameters.ToList() ?? [];
+        using var optimizer = CreateOptimizer([.. masterParameters, .. headParameters], options);
         var scaler = new DynamicLossScaler(precision == EncoderPrecision.Fp16 ? 65536 : 1, options.LossScaleGrowthInterval);
         var fingerprint = Fingerprint(run, maxLength, precision);
 
@@ -101,6 +107,7 @@ public static class EncoderTrainer
                     $"--resume: the checkpoint in {latest} was made by another run ({state.Fingerprint}); this one is {fingerprint}. Use the same data and settings, or another --out.");
             }
             master.Model.load_safetensors(Path.Combine(latest, CheckpointLoader.SafeTensorsFile));
+            head?.Load(Path.Combine(latest, SoftmaxClassifierHead.CheckpointFile));
             optimizer.load_py(Path.Combine(latest, OptimizerFile));
             working?.CopyWeightsFrom(master);
             scaler.Restore(state.LossScale, state.CleanSteps, state.SkippedSteps);
@@ -130,7 +137,7 @@ public static class EncoderTrainer
                 {
                     group.LearningRate = schedule.RateAt(epoch * stepsPerEpoch + step);
                 }
-                lossSum += TrainStep(compute, master, masterParameters, optimizer, scaler, options, batch, first, second, labels, labelScale, lowPrecision);
+                lossSum += TrainStep(compute, master, masterParameters, head, headParameters, optimizer, scaler, options, batch, first, second, labels, labelScale, lowPrecision);
                 examplesThisRun += batch.Length;
                 var perSecond = examplesThisRun / Math.Max(1e-9, runClock.Elapsed.TotalSeconds);
                 var examplesLeft = (long)(options.Epochs - epoch - 1) * run.Train.Count + (run.Train.Count - (step + 1) * options.BatchSize);
@@ -142,7 +149,7 @@ public static class EncoderTrainer
                 run.Train.Count / seconds, null, "evaluating"));
             history.Add(new EpochMetrics(epoch + 1, lossSum / stepsPerEpoch, DevSpearman(), seconds, run.Train.Count / seconds,
                 scaler.SkippedSteps - skippedBefore, scaler.Scale));
-            SaveCheckpoint(checkpoints, epoch + 1, master, optimizer, new TrainerState(fingerprint, epoch + 1, scaler.Scale, scaler.CleanSteps,
+            SaveCheckpoint(checkpoints, epoch + 1, master, head, optimizer, new TrainerState(fingerprint, epoch + 1, scaler.Scale, scaler.CleanSteps,
                 scaler.SkippedSteps, baseSpearman, history));
         }
 
@@ -158,27 +165,38 @@ public static class EncoderTrainer
     /// gradients are not finite (fp16 overflow) and lets the scaler adjust.
     /// </summary>
     private static double TrainStep(TrainableEncoder compute, TrainableEncoder master, List<(string Name, Parameter Parameter)> masterParameters,
+        SoftmaxClassifierHead? head, List<(string Name, Parameter Parameter)> headParameters,
         OptimizerHelper optimizer, DynamicLossScaler scaler, FineTuneOptions options, int[] batch, int[][] first, int[][] second,
         float[] labels, double labelScale, bool lowPrecision)
     {
         using var scope = NewDisposeScope();
         var vectors = compute.Embed([.. batch.Select(i => first[i]), .. batch.Select(i => second[i])]);
-        var cosines = nn.functional.cosine_similarity(vectors[..batch.Length], vectors[batch.Length..], dim: 1);
-        var target = tensor(batch.Select(i => labels[i]).ToArray()).to(cosines.device);
-        var loss = Objectives.Compute(options.Objective, cosines, target, labelScale);
+        var target = tensor(batch.Select(i => labels[i]).ToArray()).to(vectors.device);
+        var loss = Objectives.Compute(options.Objective, vectors[..batch.Length], vectors[batch.Length..], target, labelScale, head?.Layer);
         (scaler.Scale == 1 ? loss : loss * scaler.Scale).backward();
 
         if (lowPrecision)
         {
             // fp32 master gradients from the low-precision ones, unscaled; the working copy's are cleared for the next step.
+            // The new gradient's handle stays in this step's scope: the parameter holds its own reference to the native
+            // tensor, so disposing the handle frees nothing the parameter uses. (Detaching the handle from the scope
+            // leaked one fp32 copy of the model per step until the GC finalised it: 87 MiB a step for MiniLM.)
             foreach (var ((_, masterParameter), (_, workingParameter)) in masterParameters.Zip(compute.Model.named_parameters()))
             {
                 var gradient = workingParameter.grad;
-                masterParameter.grad = gradient is null ? null : (gradient.to(ScalarType.Float32) / scaler.Scale).DetachFromDisposeScope();
+                masterParameter.grad = gradient is null ? null : gradient.to(ScalarType.Float32) / scaler.Scale;
                 workingParameter.grad = null;
             }
         }
-        var norm = nn.utils.clip_grad_norm_(masterParameters.Select(p => p.Parameter), options.MaxGradNorm);
+        if (scaler.Scale != 1)
+        {
+            // The head is fp32 and trains in place: its gradients only need the loss scale taken out.
+            foreach (var (_, headParameter) in headParameters)
+            {
+                headParameter.grad?.div_(scaler.Scale);
+            }
+        }
+        var norm = nn.utils.clip_grad_norm_(masterParameters.Concat(headParameters).Select(p => p.Parameter), options.MaxGradNorm);
         if (scaler.Update(double.IsFinite(norm)))
         {
             optimizer.step();
@@ -247,7 +265,7 @@ public static class EncoderTrainer
             : null;
 
     // Written beside and moved into place, so a kill mid-write leaves the previous checkpoint whole; older ones are removed.
-    private static void SaveCheckpoint(string folder, int epoch, TrainableEncoder master, OptimizerHelper optimizer, TrainerState state)
+    private static void SaveCheckpoint(string folder, int epoch, TrainableEncoder master, SoftmaxClassifierHead? head, OptimizerHelper optimizer, TrainerState state)
     {
         Directory.CreateDirectory(folder);
         var target = Path.Combine(folder, $"epoch-{epoch}");
@@ -258,6 +276,7 @@ public static class EncoderTrainer
         }
         Directory.CreateDirectory(temporary);
         ModelFolderWriter.SaveWeights(master.Model, Path.Combine(temporary, CheckpointLoader.SafeTensorsFile));
+        head?.Save(Path.Combine(temporary, SoftmaxClassifierHead.CheckpointFile));
         optimizer.save_py(Path.Combine(temporary, OptimizerFile));
         File.WriteAllText(Path.Combine(temporary, StateFile), JsonSerializer.Serialize(state, Json));
         if (Directory.Exists(target))

@@ -39,6 +39,18 @@ public sealed record FineTuneOptions
 
     public static readonly IReadOnlyList<string> Precisions = ["fp32", "bf16", "fp16"];
 
+    /// <summary>The <c>--objective</c> values, as <see cref="ParseObjective"/> reads them.</summary>
+    public static readonly IReadOnlyList<string> ObjectiveNames = ["cosent", "mse", "softmax"];
+
+    /// <summary>The objective named <paramref name="name"/> on the command line; refuses anything else, listing the names.</summary>
+    public static TrainingObjective ParseObjective(string name) => name switch
+    {
+        "cosent" => TrainingObjective.CoSent,
+        "mse" => TrainingObjective.Mse,
+        "softmax" => TrainingObjective.Softmax,
+        _ => throw new ArgumentException($"--objective is {name}; allowed: {string.Join(", ", ObjectiveNames)}."),
+    };
+
     /// <summary>Refuses values out of range, naming the command-line option and what it allows.</summary>
     public void Validate()
     {

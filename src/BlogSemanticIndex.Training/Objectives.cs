@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace BlogSemanticIndex.Training;
@@ -10,6 +11,12 @@ public enum TrainingObjective
 
     /// <summary>Sentence-BERT's cosine regression: mean squared error between the cosine and the label scaled to [0, 1].</summary>
     Mse,
+
+    /// <summary>
+    /// Sentence-BERT's classification objective: a linear layer over (u, v, |u − v|), softmax cross-entropy over the
+    /// label classes; the layer is trained with the encoder and discarded (<see cref="SoftmaxClassifierHead"/>).
+    /// </summary>
+    Softmax,
 }
 
 public static class Objectives
@@ -42,10 +49,43 @@ public static class Objectives
         return nn.functional.mse_loss(cosines, labels / labelScale).MoveToOuterDisposeScope();
     }
 
-    public static Tensor Compute(TrainingObjective objective, Tensor cosines, Tensor labels, double labelScale) => objective switch
+    /// <summary>
+    /// Softmax cross-entropy of <paramref name="classifier"/>'s logits for the features (u, v, |u − v|), averaged over the
+    /// batch: −log softmax(W·[u; v; |u − v|] + b)[class] per pair.
+    /// </summary>
+    /// <param name="first">u, float [n, hidden].</param>
+    /// <param name="second">v, float [n, hidden].</param>
+    /// <param name="classes">int64 [n], each in 0 … classes − 1.</param>
+    public static Tensor SoftmaxCrossEntropy(Linear classifier, Tensor first, Tensor second, Tensor classes)
     {
-        TrainingObjective.CoSent => CoSent(cosines, labels),
-        TrainingObjective.Mse => CosineMse(cosines, labels, labelScale),
-        _ => throw new ArgumentOutOfRangeException(nameof(objective), objective, null),
-    };
+        using var scope = NewDisposeScope();
+        var features = cat([first, second, (first - second).abs()], dim: 1);
+        return nn.functional.cross_entropy(classifier.forward(features), classes).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The loss of a batch of pairs from their sentence vectors (float [n, hidden] each) and labels (float [n]).
+    /// <paramref name="classifier"/> is the softmax objective's head, and only that objective's.
+    /// </summary>
+    public static Tensor Compute(TrainingObjective objective, Tensor first, Tensor second, Tensor labels, double labelScale, Linear? classifier = null)
+    {
+        using var scope = NewDisposeScope();
+        var loss = objective switch
+        {
+            TrainingObjective.CoSent => CoSent(nn.functional.cosine_similarity(first, second, dim: 1), labels),
+            TrainingObjective.Mse => CosineMse(nn.functional.cosine_similarity(first, second, dim: 1), labels, labelScale),
+            TrainingObjective.Softmax => SoftmaxCrossEntropy(
+                classifier ?? throw new ArgumentNullException(nameof(classifier), "the softmax objective needs its classifier head"),
+                first, second, ClassesOf(labels)),
+            _ => throw new ArgumentOutOfRangeException(nameof(objective), objective, null),
+        };
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Each label's class as <see cref="SoftmaxClassifierHead.ClassOf"/> computes it: floor(label + 0.5), int64.</summary>
+    public static Tensor ClassesOf(Tensor labels)
+    {
+        using var scope = NewDisposeScope();
+        return (labels + 0.5).floor().to(ScalarType.Int64).MoveToOuterDisposeScope();
+    }
 }

@@ -43,6 +43,19 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.Contains("--precision fp16 needs a CUDA device", output);
     }
 
+    [Fact]
+    public async Task An_unknown_objective_is_one_line_listing_the_objectives_and_exit_code_2()
+    {
+        var pairs = Write("pairs.tsv", "a cat\ta kitten\t1\na dog\ta car\t0\n");
+
+        var (exitCode, output) = await BsiProcess.RunAsync(null, "finetune", "--pairs", pairs, "--out", Path.Combine(folder, "out"),
+            "--objective", "hinge", "--set", "Encoder:Device=cpu");
+
+        Assert.Equal(2, exitCode);
+        Assert.Contains("--objective is hinge; allowed: cosent, mse, softmax.", output);
+        Assert.False(Directory.Exists(Path.Combine(folder, "out")));
+    }
+
     // A 2-layer, 32-wide BERT with MiniLM's vocabulary: the same code path as MiniLM at a fraction of the time.
     private string TinyModel()
     {

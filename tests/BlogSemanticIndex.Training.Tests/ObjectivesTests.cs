@@ -1,3 +1,4 @@
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace BlogSemanticIndex.Training.Tests;
@@ -66,5 +67,79 @@ public sealed class ObjectivesTests
         using var loss = Objectives.CosineMse(cosines, labels, labelScale: 5);
 
         Assert.Equal(((0.8 - 1) * (0.8 - 1) + 0.1 * 0.1) / 2, loss.item<float>(), 5);
+    }
+
+    // A head over 2-wide vectors (features 6 wide) with 3 classes, its weights set by hand.
+    private static readonly float[] HeadWeights =
+    [
+        0.5f, -1f, 0f, 0.25f, 1f, 0f,
+        0f, 0.5f, -0.5f, 0f, 0f, 2f,
+        -0.25f, 0f, 1f, 1f, -1f, 0.5f,
+    ];
+
+    private static readonly float[] HeadBias = [0.1f, -0.2f, 0.3f];
+
+    private static Linear HandSetHead()
+    {
+        var head = nn.Linear(6, 3);
+        using var noGrad = no_grad();
+        using var weights = tensor(HeadWeights, [3, 6]);
+        using var bias = tensor(HeadBias);
+        head.weight!.copy_(weights);
+        head.bias!.copy_(bias);
+        return head;
+    }
+
+    [Fact]
+    public void Softmax_cross_entropy_matches_a_hand_computation_on_a_tiny_batch()
+    {
+        float[][] u = [[1f, 2f], [0.5f, -1f]];
+        float[][] v = [[3f, 1f], [0.5f, 2f]];
+        long[] classes = [2, 0];
+        using var head = HandSetHead();
+        using var first = tensor(u.SelectMany(x => x).ToArray(), [2, 2]);
+        using var second = tensor(v.SelectMany(x => x).ToArray(), [2, 2]);
+        using var target = tensor(classes);
+        using var loss = Objectives.SoftmaxCrossEntropy(head, first, second, target);
+
+        // Per pair: features (u, v, |u − v|), logits W·f + b, loss −log softmax(logits)[class]; the batch's mean.
+        var expected = Enumerable.Range(0, 2).Average(pair =>
+        {
+            double[] features = [.. u[pair], .. v[pair], .. u[pair].Zip(v[pair], (a, b) => (double)Math.Abs(a - b))];
+            var logits = Enumerable.Range(0, 3).Select(c => HeadBias[c] + features.Select((f, k) => f * HeadWeights[c * 6 + k]).Sum()).ToArray();
+            return Math.Log(logits.Sum(Math.Exp)) - logits[classes[pair]];
+        });
+        Assert.Equal(expected, loss.item<float>(), 5);
+    }
+
+    [Fact]
+    public void Softmax_gradient_raises_the_true_class_logit_and_lowers_the_others()
+    {
+        using var head = HandSetHead();
+        using var first = tensor(new[] { 1f, 2f }, [1, 2]);
+        using var second = tensor(new[] { 3f, 1f }, [1, 2]);
+        using var target = tensor(new long[] { 1 });
+        using var loss = Objectives.SoftmaxCrossEntropy(head, first, second, target);
+        loss.backward();
+
+        // d loss / d b_c = softmax_c − [c = class]: negative for the true class, positive for the others, summing to 0.
+        using var gradient = head.bias!.grad!;
+        var bias = gradient.data<float>().ToArray();
+        Assert.True(bias[1] < 0, $"d loss / d b_1 = {bias[1]}");
+        Assert.True(bias[0] > 0 && bias[2] > 0, $"d loss / d b = [{string.Join(", ", bias)}]");
+        Assert.Equal(0, bias.Sum(), 5);
+    }
+
+    [Fact]
+    public void Softmax_classes_are_the_labels_rounded_to_the_nearest_integer_halves_up()
+    {
+        double[] labels = [0, 0.4, 1, 2.5, 3.8, 4.49, 5];
+        using var tensorLabels = tensor(labels.Select(l => (float)l).ToArray());
+        using var classes = Objectives.ClassesOf(tensorLabels);
+
+        Assert.Equal([0L, 0, 1, 3, 4, 4, 5], classes.data<long>().ToArray());
+        Assert.Equal([0, 0, 1, 3, 4, 4, 5], labels.Select(SoftmaxClassifierHead.ClassOf));
+        Assert.Equal(6, SoftmaxClassifierHead.ClassCount(labels.Select(l => new SentencePair("a", "b", l))));
+        Assert.Equal(2, SoftmaxClassifierHead.ClassCount([new SentencePair("a", "b", 0), new SentencePair("c", "d", 1)]));
     }
 }

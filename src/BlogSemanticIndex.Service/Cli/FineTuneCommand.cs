@@ -32,10 +32,14 @@ internal static class FineTuneCommand
             Description = "fp32; bf16 (CUDA, or a CPU with AVX512-BF16/AMX) or fp16 (CUDA; dynamic loss scaling), both with fp32 master weights",
             DefaultValueFactory = _ => defaults.Precision,
         };
-        var objective = new Option<string>("--objective") { Description = "cosent (CoSENT ranking loss, λ = 20) or mse (Sentence-BERT's cosine regression)", DefaultValueFactory = _ => "cosent" };
+        var objective = new Option<string>("--objective")
+        {
+            Description = "cosent (CoSENT ranking loss, λ = 20), mse (Sentence-BERT's cosine regression) or softmax (Sentence-BERT's classifier on (u, v, |u−v|) over the labels rounded to integers; the classifier is not written)",
+            DefaultValueFactory = _ => "cosent",
+        };
         var resume = new Option<bool>("--resume") { Description = "Continue from the last per-epoch checkpoint in --out (after a kill; the data and settings must be the same)" };
         var command = new Command("finetune",
-            "Fine-tune the encoder on sentence pairs (CoSENT or cosine MSE) and write a model folder that Encoder:Model loads; a progress bar with loss, pairs/s and ETA.");
+            "Fine-tune the encoder on sentence pairs (CoSENT, cosine MSE or softmax classification) and write a model folder that Encoder:Model loads; a progress bar with loss, pairs/s and ETA.");
         foreach (var option in new Option[] { pairs, output, model, eval, epochs, rate, batch, maxLength, warmup, seed, precision, objective, resume })
         {
             command.Options.Add(option);
@@ -55,12 +59,7 @@ internal static class FineTuneCommand
                     Warmup = parseResult.GetValue(warmup),
                     Seed = parseResult.GetValue(seed),
                     Precision = parseResult.GetValue(precision)!,
-                    Objective = objectiveName switch
-                    {
-                        "cosent" => TrainingObjective.CoSent,
-                        "mse" => TrainingObjective.Mse,
-                        _ => throw new ArgumentException($"--objective is {objectiveName}; allowed: cosent, mse."),
-                    },
+                    Objective = FineTuneOptions.ParseObjective(objectiveName),
                     Device = encoder.Device,
                     Resume = parseResult.GetValue(resume),
                 };

@@ -137,7 +137,9 @@ internal sealed partial class Corpus
             ("identifiers", Sample(sources.Take(sciFactSources).SelectMany(s => s.Sentences)
                 .SelectMany(s => Identifier().Matches(s).Select(m => m.Value)).Where(v => v.Length is >= 3 and <= 16).Distinct().ToList(), 1500, random)),
         };
-        var queries = kinds.SelectMany(k => k.Queries).Where(q => q.Length <= 512).Distinct().OrderBy(_ => random.Next()).ToList();
+        // What a visitor can send: within the API's length, and without control characters (BQ has a few sentences that
+        // begin with a backspace, which the API answers with 400 as it should).
+        var queries = kinds.SelectMany(k => k.Queries).Where(q => q.Length <= 512 && !q.Any(char.IsControl)).Distinct().OrderBy(_ => random.Next()).ToList();
         return new Corpus
         {
             Posts = posts,

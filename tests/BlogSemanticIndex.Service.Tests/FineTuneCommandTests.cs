@@ -31,28 +31,18 @@ public sealed class FineTuneCommandTests : IDisposable
         Assert.False(Directory.Exists(Path.Combine(folder, "out")));
     }
 
-    [Fact]
-    public async Task Fp16_on_the_cpu_is_refused_with_exit_code_2()
+    [Theory]
+    [InlineData("--precision", "fp16", "--precision fp16 needs a CUDA device")]
+    [InlineData("--objective", "hinge", "--objective is hinge; allowed: cosent, mse, softmax.")]
+    public async Task A_bad_option_is_one_line_and_exit_code_2_before_anything_is_written(string option, string value, string message)
     {
         var pairs = Write("pairs.tsv", "a cat\ta kitten\t1\na dog\ta car\t0\n");
 
         var (exitCode, output) = await BsiProcess.RunAsync(null, "finetune", "--pairs", pairs, "--out", Path.Combine(folder, "out"),
-            "--precision", "fp16", "--set", "Encoder:Device=cpu");
+            option, value, "--set", "Encoder:Device=cpu");
 
         Assert.Equal(2, exitCode);
-        Assert.Contains("--precision fp16 needs a CUDA device", output);
-    }
-
-    [Fact]
-    public async Task An_unknown_objective_is_one_line_listing_the_objectives_and_exit_code_2()
-    {
-        var pairs = Write("pairs.tsv", "a cat\ta kitten\t1\na dog\ta car\t0\n");
-
-        var (exitCode, output) = await BsiProcess.RunAsync(null, "finetune", "--pairs", pairs, "--out", Path.Combine(folder, "out"),
-            "--objective", "hinge", "--set", "Encoder:Device=cpu");
-
-        Assert.Equal(2, exitCode);
-        Assert.Contains("--objective is hinge; allowed: cosent, mse, softmax.", output);
+        Assert.Contains(message, output);
         Assert.False(Directory.Exists(Path.Combine(folder, "out")));
     }
 

@@ -84,9 +84,19 @@ internal static class CorpusIndex
         Console.WriteLine($"Fitted whitening {whitening.ToParameters()} as version {fit.Version} ({fit.ReducedTable}, {fit.Rows} rows): " +
             $"fit {fit.FitTime.TotalSeconds:F0} s, copy {fit.CopyTime.TotalSeconds:F0} s, HNSW index {fit.IndexTime.TotalSeconds:F0} s");
 
-        // What autovacuum does to a table that has stopped growing: statistics, and the visibility map the
-        // keyword leg's index-only scans need (without it each posting is read from the heap as well).
-        await using var analyze = dataSource.CreateCommand("VACUUM ANALYZE posts, chunks, chunk_embeddings, keyword_docs, keyword_postings");
+        // What autovacuum does to tables that have stopped growing, done before measuring rather than during it:
+        // statistics, the visibility map the keyword leg's index-only scans need, GIN pending lists merged; every
+        // table of the schema (the keyword terms and the reduced vectors too).
+        var tables = new List<string>();
+        await using (var list = dataSource.CreateCommand("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = current_schema() ORDER BY 1"))
+        await using (var reader = await list.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+        await using var analyze = dataSource.CreateCommand($"VACUUM ANALYZE {string.Join(", ", tables)}");
         await analyze.ExecuteNonQueryAsync();
     }
 }

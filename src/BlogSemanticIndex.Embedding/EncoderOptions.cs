@@ -58,7 +58,7 @@ public sealed class EncoderOptions : IValidatedSection<EncoderOptions>
     /// <summary>
     /// Intra-op CPU threads of a search query's forward pass; 0: as <see cref="Threads"/>. One by default: a query of a
     /// few dozen tokens is too small for libtorch to split usefully. On a 2-core Xeon with 8 searches at once, two
-    /// threads took the same wall time per query as one (14.8 vs 14.1 ms) and 35% more CPU (17.6 vs 12.4 ms, micro-batched),
+    /// threads took the same wall time per query as one (14.8 vs 14.1 ms) and 41% more CPU (17.6 vs 12.4 ms, micro-batched),
     /// CPU the other searches and PostgreSQL need (bench/LoadBench <c>--embedding-only</c>).
     /// </summary>
     public int QueryThreads { get; set; } = 1;

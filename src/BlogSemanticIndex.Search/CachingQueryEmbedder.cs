@@ -24,7 +24,7 @@ public sealed class CachingQueryEmbedder(IQueryEmbedder inner, int capacity) : I
 
     public float[] EmbedQuery(string query)
     {
-        var key = new Key(inner.ModelName, inner.ModelRevision, string.Join(' ', query.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        var key = new Key(inner.ModelName, inner.ModelRevision, Whitespace.Collapse(query));
         if (_vectors.TryGetValue(key, out float[]? vector))
         {
             SearchMetrics.QueryVectorCacheHits.Add(1);

@@ -47,7 +47,7 @@ public sealed class RankingCache : IDisposable
         await using var command = _dataSource.CreateCommand("SELECT value FROM index_generation");
         var generation = (long)(await command.ExecuteScalarAsync(cancellationToken))!;
         // Runs of spaces change neither leg (both split on them), so they share an entry.
-        var key = new Key(string.Join(' ', query.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)), mode, generation);
+        var key = new Key(Whitespace.Collapse(query), mode, generation);
         if (_cache.TryGetValue(key, out (IReadOnlyList<RankedPost> Posts, IReadOnlyList<string>? Warnings) cached))
         {
             SearchMetrics.RankingCacheHits.Add(1);

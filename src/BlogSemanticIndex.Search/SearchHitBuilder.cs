@@ -85,7 +85,7 @@ public sealed class SearchHitBuilder(NpgsqlDataSource dataSource, IOptions<Searc
     private static ChunkRow WithoutHeader(ChunkRow chunk, string title)
     {
         var firstLineEnd = chunk.Text.IndexOf('\n', StringComparison.Ordinal);
-        if (chunk.Ordinal != 0 || firstLineEnd <= 0 || CollapseSpaces(chunk.Text[..firstLineEnd]) != CollapseSpaces(title))
+        if (chunk.Ordinal != 0 || firstLineEnd <= 0 || Whitespace.Collapse(chunk.Text[..firstLineEnd]) != Whitespace.Collapse(title))
         {
             return chunk;
         }
@@ -98,8 +98,6 @@ public sealed class SearchHitBuilder(NpgsqlDataSource dataSource, IOptions<Searc
         var bodyStart = headerEnd + 2;
         return chunk with { Text = chunk.Text[bodyStart..], CharStart = chunk.CharStart + bodyStart };
     }
-
-    private static string CollapseSpaces(string text) => string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
 
     /// <summary>Title, slug and creation time of the posts among <paramref name="cids"/> that are in the index.</summary>
     internal static async Task<Dictionary<long, PostRow>> ReadPostsAsync(NpgsqlDataSource dataSource, long[] cids, CancellationToken cancellationToken)

@@ -39,7 +39,7 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
         var reloaded = await new WhiteningStore(index.DataSource).LoadAsync(result.Version);
         var (chunkId, raw) = index.Raw.First();
         var stored = await index.StoredVectorAsync(result.ReducedTable, chunkId);
-        Assert.Equal(Array.ConvertAll(reloaded.Transform(raw), x => (float)(Half)x), stored);
+        Assert.Equal(RoundedToHalf(reloaded.Transform(raw)), stored);
         Assert.Equal(0L, await index.ScalarAsync<long>($"""
             SELECT count(*) FROM {WhiteningStore.QuoteTable(result.ReducedTable)} v JOIN chunks c ON c.id = v.chunk_id WHERE v.cid <> c.cid
             """));
@@ -110,7 +110,7 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
         foreach (var id in added.Append(changed))
         {
             var stored = await index.StoredVectorAsync(next.ReducedTable, id);
-            Assert.Equal(Array.ConvertAll(model.Transform(index.Raw[id]), x => (float)(Half)x), stored);
+            Assert.Equal(RoundedToHalf(model.Transform(index.Raw[id])), stored);
         }
         // Rows written by the indexer's upsert and by the switch's catch-up carry their chunk's post too.
         Assert.Equal(0L, await index.ScalarAsync<long>($"""
@@ -193,8 +193,8 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
                     // (both sides rounded to halfvec's 16 bits): the query and the table came from the same, complete version.
                     foreach (var (chunkId, distance) in hits)
                     {
-                        var reduced = ReducedVectors.FromStored(ReducedVectors.ToStored(version.Model.Transform(index.Raw[chunkId])));
-                        var query = ReducedVectors.FromStored(ReducedVectors.ToStored(version.Model.Transform(raw)));
+                        var reduced = RoundedToHalf(version.Model.Transform(index.Raw[chunkId]));
+                        var query = RoundedToHalf(version.Model.Transform(raw));
                         var expected = 1 - reduced.Zip(query, (a, b) => (double)a * b).Sum()
                             / Math.Sqrt(reduced.Sum(a => (double)a * a) * query.Sum(b => (double)b * b));
                         if (Math.Abs(expected - distance) > 1e-4)
@@ -496,4 +496,7 @@ public sealed class WhiteningStoreTests(ITestOutputHelper output)
         Assert.True(check.Due, check.Reason);
         Assert.Equal((125L, 100), (check.CurrentVectors, check.FittedVectors));
     }
+
+    /// <summary>What a halfvec column holds for <paramref name="vector"/>: each component rounded to a 16-bit float.</summary>
+    private static float[] RoundedToHalf(float[] vector) => Array.ConvertAll(vector, x => (float)(Half)x);
 }

@@ -70,7 +70,7 @@ PIN
 }
 
 # --- C++ runtime for TorchSharp 0.107.0 (libtorch 2.10 needs GLIBCXX_3.4.32) ----------------
-libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ {print $NF; exit}')
+libstdcxx=$(ldconfig -p | awk '/libstdc\+\+\.so\.6 .*x86-64/ && !found {found = $NF} END {print found}')
 if ! grep -aq 'GLIBCXX_3\.4\.32' "$libstdcxx"; then
   if [ "$ID" = "debian" ] && [ "${VERSION_ID%%.*}" = "12" ]; then
     add_trixie
@@ -120,6 +120,14 @@ fi
 if ! pg_lsclusters -h | awk -v v="$PG" '$1==v && $2=="main" {print $4}' | grep -q online; then
   log "starting PostgreSQL $PG"
   $SUDO pg_ctlcluster "$PG" main start
+else
+  # A server started before the libc upgrade above still maps the old, now deleted libc, which
+  # cannot load a pgvector built against the new one ("GLIBC_2.38 not found").
+  pg_pid=$($SUDO head -1 "$(pg_lsclusters -h | awk -v v="$PG" '$1==v && $2=="main" {print $6}')/postmaster.pid")
+  if $SUDO grep -q 'libc\.so\.6 (deleted)' "/proc/$pg_pid/maps"; then
+    log "restarting PostgreSQL $PG on the upgraded C library"
+    $SUDO pg_ctlcluster "$PG" main restart
+  fi
 fi
 PGPORT=$(pg_lsclusters -h | awk -v v="$PG" '$1==v && $2=="main" {print $3}')
 

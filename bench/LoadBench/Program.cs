@@ -58,7 +58,7 @@ if (args.Contains("--embedding-only"))
             Breakdown.ConcurrentEmbedding(queryEncoder, sample.Take(40).ToList());
             foreach (var row in Breakdown.ConcurrentEmbedding(queryEncoder, sample))
             {
-                Console.WriteLine($"{precision}, intra-op threads {TorchSharp.torch.get_num_threads()}, {row.Component}: {row.MeanMs:F2} ({sample.Count} queries, load average {File.ReadAllText("/proc/loadavg").Trim()})");
+                Console.WriteLine($"{precision}, intra-op threads {(threads > 0 ? threads.ToString(System.Globalization.CultureInfo.InvariantCulture) : "libtorch's default")}, {row.Component}: {row.MeanMs:F2} ({sample.Count} queries, load average {File.ReadAllText("/proc/loadavg").Trim()})");
             }
         }
     }

@@ -32,11 +32,16 @@ public sealed class EncoderOptions : IValidatedSection<EncoderOptions>
     public string Precision { get; set; } = "auto";
 
     /// <summary>
-    /// Precision of the encoder that embeds search queries: <c>auto</c> (as <see cref="Precision"/>) or one of
-    /// <see cref="AllowedPrecisions"/>. <c>bf16</c> on a CPU with AVX512-BF16 or AMX keeps a query's vector within cosine
-    /// 0.9998 of its fp32 one (the demo's and 100 SciFact queries) against fp32 chunk vectors.
+    /// Precision of the encoder that embeds search queries: <c>auto</c> (as <see cref="Precision"/>, except that its
+    /// <c>auto</c> means bf16 on a CPU with AMX) or one of <see cref="AllowedPrecisions"/>. <c>bf16</c> on a CPU with
+    /// AVX512-BF16 or AMX keeps a query's vector within cosine 0.9998 of its fp32 one (the demo's and 100 SciFact queries)
+    /// against fp32 chunk vectors; with AMX it costs about half the CPU of fp32 per query (bench/LoadBench
+    /// <c>--embedding-only</c>), with AVX512-BF16 alone about the same, so only AMX makes it the default.
     /// </summary>
     public string QueryPrecision { get; set; } = "auto";
+
+    /// <summary>Set by <see cref="ForQueries"/>: this encoder embeds search queries (see <see cref="QueryPrecision"/>).</summary>
+    public bool IsQueryEncoder { get; private set; }
 
     /// <summary>These settings with <see cref="Precision"/> set to what <see cref="QueryPrecision"/> means on this machine.</summary>
     public EncoderOptions ForQueries()
@@ -49,6 +54,7 @@ public sealed class EncoderOptions : IValidatedSection<EncoderOptions>
         var copy = (EncoderOptions)MemberwiseClone();
         copy.Precision = precision;
         copy.Threads = QueryThreads > 0 ? QueryThreads : Threads;
+        copy.IsQueryEncoder = true;
         return copy;
     }
 

@@ -141,7 +141,7 @@ public sealed class SentenceEncoder : IDisposable
         }
         var threads = options.Threads > 0 ? options.Threads : LibTorchDefaultThreads.Value;
         var device = DeviceSelection.ResolveDevice(options.Device);
-        var precision = DeviceSelection.ResolvePrecision(options.Precision, device);
+        var precision = DeviceSelection.ResolvePrecision(options.Precision, device, options.IsQueryEncoder);
         if (device.type == DeviceType.CPU)
         {
             NativeMemoryTuning.Apply();

@@ -15,6 +15,20 @@ public sealed class EncoderQueryPrecisionTests
     }
 
     [Fact]
+    public void Auto_on_both_means_bf16_for_queries_on_a_cpu_with_amx_and_fp32_for_the_indexer()
+    {
+        var options = new EncoderOptions { Device = "cpu" };
+        var (indexer, _) = TestEncoders.LoadBuiltin(BuiltinModel.MiniLm, options);
+        var (queries, _) = TestEncoders.LoadBuiltin(BuiltinModel.MiniLm, options.ForQueries());
+        using (indexer)
+        using (queries)
+        {
+            Assert.Equal("fp32", indexer.Info.Precision);
+            Assert.Equal(DeviceSelection.CpuHasAmxBf16 ? "bf16" : "fp32", queries.Info.Precision);
+        }
+    }
+
+    [Fact]
     public void An_explicit_query_precision_wins_and_the_rest_is_kept()
     {
         var options = new EncoderOptions { Device = "cpu", Precision = "auto", QueryPrecision = "fp32", Model = "builtin:arctic-xs", Threads = 2 };

@@ -46,11 +46,14 @@ internal static class Breakdown
         }
         var active = await whitening.GetActiveAsync();
         var perKind = new List<ComponentTiming>();
+        var substringPerKind = new List<ComponentTiming>();
         foreach (var kind in queries.GroupBy(q => kindOf[q]).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var terms = kind.Average(q => KeywordQuery.Parse(q).Terms.Count);
             perKind.Add(await TimeAsync($"  BM25, {kind.Key} ({kind.Count()} queries, {terms:F0} terms)", [.. kind],
                 query => keyword.RankBm25Async(query, settings.KeywordCandidates)));
+            substringPerKind.Add(await TimeAsync($"  substring, {kind.Key} ({kind.Count()} queries)", [.. kind],
+                query => keyword.FindSubstringMatchesAsync(query, settings.KeywordCandidates)));
         }
         return
         [
@@ -69,6 +72,8 @@ internal static class Breakdown
             await TimeAsync("  BM25 alone", queries, query => keyword.RankBm25Async(query, settings.KeywordCandidates)),
             .. perKind,
             await TimeAsync("  substring (ILIKE) alone", queries, query => keyword.FindSubstringMatchesAsync(query, settings.KeywordCandidates)),
+            .. substringPerKind,
+            .. await SlowestAsync("  substring, slowest", queries, query => keyword.FindSubstringMatchesAsync(query, settings.KeywordCandidates)),
             await TimeAsync("semantic leg after the embedding", queries, query => semantic.SearchAsync(query, settings.SemanticCandidates)),
             await TimeAsync("hybrid search after the embedding (legs, fusion, page, snippets)", queries,
                 query => service.SearchAsync(query, SearchMode.Hybrid, 1, 10)),
@@ -132,6 +137,19 @@ internal static class Breakdown
             histogram.RecordValue(Stopwatch.GetElapsedTime(start).Ticks / 10);
         }
         return new ComponentTiming(component, histogram.GetMean() / 1000, histogram.GetValueAtPercentile(50) / 1000.0, histogram.GetValueAtPercentile(99) / 1000.0);
+    }
+
+    /// <summary>The five queries <paramref name="run"/> took longest on, one at a time: which queries make a leg's tail.</summary>
+    private static async Task<IEnumerable<ComponentTiming>> SlowestAsync(string component, IReadOnlyList<string> queries, Func<string, Task> run)
+    {
+        var times = new List<(string Query, double Ms)>();
+        foreach (var query in queries)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await run(query);
+            times.Add((query, Stopwatch.GetElapsedTime(start).TotalMilliseconds));
+        }
+        return times.OrderByDescending(t => t.Ms).Take(5).Select(t => new ComponentTiming($"{component}: '{t.Query}'", t.Ms, t.Ms, t.Ms));
     }
 
     /// <summary>Answers with vectors computed before the timing started, so a search's time excludes the encoder.</summary>

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Reflection;
+using System.Text.Json;
 
 /// <summary>
 /// <c>bsi serve</c> as its own process, as an operator runs it: the shipped appsettings.json (its logging
@@ -76,7 +77,7 @@ internal sealed class BsiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Until <c>/healthz</c> says healthy: the database answers and the encoder is loaded.</summary>
+    /// <summary>Until <c>/healthz</c> says healthy: the database answers, the encoder is loaded and the keyword index built.</summary>
     private async Task WaitHealthyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };
@@ -91,7 +92,10 @@ internal sealed class BsiServer : IAsyncDisposable
             try
             {
                 last = await http.GetStringAsync("/healthz");
-                if (last.Contains("\"status\":\"healthy\"", StringComparison.Ordinal))
+                // The whole service's status, not any one check's: while the keyword index builds, the database
+                // check is healthy and the service is not (its keyword ranking runs in PostgreSQL meanwhile).
+                using var health = JsonDocument.Parse(last);
+                if (health.RootElement.GetProperty("status").GetString() == "healthy")
                 {
                     return;
                 }

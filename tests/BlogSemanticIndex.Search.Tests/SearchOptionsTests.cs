@@ -58,4 +58,14 @@ public sealed class SearchOptionsTests
         Assert.Equal("%hello%wor\\_ld%100\\%%", KeywordSearcher.LikePattern("  hello   wor_ld 100% "));
         Assert.Null(KeywordSearcher.LikePattern("   "));
     }
+
+    [Fact]
+    public void The_like_filter_keeps_the_three_longest_pieces_in_the_query_order()
+    {
+        Assert.Equal("%router%microwave%switching%", KeywordSearcher.LikeFilter("router away microwave the from switching"));
+        // Equally long pieces: the first ones.
+        Assert.Equal("%aaa%bbb%ccc%", KeywordSearcher.LikeFilter("aaa bbb ccc ddd"));
+        Assert.Equal("%a\\_b%", KeywordSearcher.LikeFilter(" a_b "));
+        Assert.Null(KeywordSearcher.LikeFilter("   "));
+    }
 }

@@ -93,6 +93,21 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
         Assert.Subset(hybrid.ToHashSet(), expected.ToHashSet());
     }
 
+    [Theory]
+    [InlineData("the router away from the microwave and switching", new long[] { 1 })]
+    // The three longest pieces (router, microwave, switching) occur in that order in post 1, the whole pattern does not.
+    [InlineData("router away microwave the from switching", new long[0])]
+    [InlineData("A deep soak twice a week. The sprinkler controller logged ERR_CONN_4402", new long[] { 2 })]
+    [InlineData("新词 发现 方法 算法 互信息", new long[] { 5 })]
+    public async Task Long_queries_match_exactly_what_Typecho_finds_though_the_index_is_searched_with_their_longest_pieces(string query, long[] expected)
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        var found = await new KeywordSearcher(corpus.Database.DataSource).FindSubstringMatchesAsync(query, 100);
+
+        Assert.Equal(expected.Order(), TestCorpus.TypechoLikeMatches(query).Order());
+        Assert.Equal(expected.Order(), found.Order());
+    }
+
     [Fact]
     public async Task Hybrid_scores_are_the_reciprocal_rank_fusion_of_the_two_legs()
     {

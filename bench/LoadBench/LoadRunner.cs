@@ -23,7 +23,8 @@ internal sealed record LoadResult(
     double ServerCpuMsPerRequest,
     double PostgresCpuMsPerRequest,
     double ClientCpuMsPerRequest,
-    double MachineBusy)
+    double MachineBusy,
+    double MachineStolen)
 {
     public double PerSecond => Requests / Seconds;
 
@@ -73,7 +74,7 @@ internal sealed class LoadRunner(Func<TimeSpan> serverCpu, Func<IReadOnlyCollect
             results.Sum(r => r.Errors), results.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
             results.Sum(r => r.Degraded), results.Sum(r => r.Empty),
             cpu.Server.TotalMilliseconds / requests, cpu.Postgres.TotalMilliseconds / requests, cpu.Client.TotalMilliseconds / requests,
-            cpu.MachineBusy);
+            cpu.MachineBusy, cpu.MachineStolen);
     }
 
     private sealed record ClientResult(LongHistogram Histogram, long Errors, string? FirstError, long Degraded, long Empty);
@@ -205,12 +206,13 @@ internal sealed class QueryStream
 /// <summary>
 /// CPU time used so far: by the server, by each PostgreSQL backend serving it, by this process, and by the whole machine.
 /// </summary>
-internal sealed record CpuSnapshot(TimeSpan Server, IReadOnlyDictionary<int, TimeSpan> Backends, TimeSpan Client, long MachineBusyTicks, long MachineTotalTicks)
+internal sealed record CpuSnapshot(TimeSpan Server, IReadOnlyDictionary<int, TimeSpan> Backends, TimeSpan Client, long MachineBusyTicks,
+    long MachineStolenTicks, long MachineTotalTicks)
 {
     public static CpuSnapshot Take(Func<TimeSpan> serverCpu, Func<IReadOnlyCollection<int>> backends)
     {
-        var (busy, total) = MachineTicks();
-        return new CpuSnapshot(serverCpu(), backends().ToDictionary(pid => pid, ProcessCpu), Process.GetCurrentProcess().TotalProcessorTime, busy, total);
+        var (busy, stolen, total) = MachineTicks();
+        return new CpuSnapshot(serverCpu(), backends().ToDictionary(pid => pid, ProcessCpu), Process.GetCurrentProcess().TotalProcessorTime, busy, stolen, total);
     }
 
     /// <summary>What was used between <paramref name="earlier"/> and this snapshot.</summary>
@@ -222,14 +224,18 @@ internal sealed record CpuSnapshot(TimeSpan Server, IReadOnlyDictionary<int, Tim
         new(Server - earlier.Server,
             Backends.Aggregate(TimeSpan.Zero, (sum, b) => sum + b.Value - earlier.Backends.GetValueOrDefault(b.Key)),
             Client - earlier.Client,
-            (double)(MachineBusyTicks - earlier.MachineBusyTicks) / Math.Max(1, MachineTotalTicks - earlier.MachineTotalTicks));
+            (double)(MachineBusyTicks - earlier.MachineBusyTicks) / Math.Max(1, MachineTotalTicks - earlier.MachineTotalTicks),
+            (double)(MachineStolenTicks - earlier.MachineStolenTicks) / Math.Max(1, MachineTotalTicks - earlier.MachineTotalTicks));
 
-    /// <summary>The first line of /proc/stat: busy (all but idle and iowait) and total jiffies of all cores.</summary>
-    private static (long Busy, long Total) MachineTicks()
+    /// <summary>
+    /// The first line of /proc/stat: busy (all but idle, iowait and steal), stolen (the time the hypervisor gave this
+    /// VM's cores to others: a noisy neighbour, which slows every row alike) and total jiffies of all cores.
+    /// </summary>
+    private static (long Busy, long Stolen, long Total) MachineTicks()
     {
         var fields = File.ReadLines("/proc/stat").First().Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).Take(8).Select(long.Parse).ToArray();
         var total = fields.Sum();
-        return (total - fields[3] - fields[4], total);
+        return (total - fields[3] - fields[4] - fields[7], fields[7], total);
     }
 
     /// <summary>utime + stime of a process (zero once it has ended).</summary>
@@ -250,4 +256,4 @@ internal sealed record CpuSnapshot(TimeSpan Server, IReadOnlyDictionary<int, Tim
     }
 }
 
-internal sealed record CpuUse(TimeSpan Server, TimeSpan Postgres, TimeSpan Client, double MachineBusy);
+internal sealed record CpuUse(TimeSpan Server, TimeSpan Postgres, TimeSpan Client, double MachineBusy, double MachineStolen);

@@ -208,13 +208,13 @@ try
     Console.WriteLine();
     Console.WriteLine($"## GET /search, {facts.Chunks} chunks in {facts.Posts} posts ({CpuModel()}, {Environment.ProcessorCount} cores; client and server on this machine)");
     Console.WriteLine();
-    Console.WriteLine("| run | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU ms/req | PostgreSQL CPU ms/req | client CPU ms/req | machine busy |");
-    Console.WriteLine("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |");
+    Console.WriteLine("| run | clients | requests | req/s | p50 ms | p95 ms | p99 ms | max ms | errors | server CPU ms/req | PostgreSQL CPU ms/req | client CPU ms/req | machine busy | stolen by the host |");
+    Console.WriteLine("| --- | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: | --: |");
     foreach (var run in runs.Concat(references))
     {
         Console.WriteLine($"| {run.Mode} | {run.Clients} | {run.Requests} | {run.PerSecond:F0} | {run.Percentile(50):F1} | {run.Percentile(95):F1} | " +
             $"{run.Percentile(99):F1} | {run.MaxMs:F1} | {run.Errors} | {run.ServerCpuMsPerRequest:F2} | {run.PostgresCpuMsPerRequest:F2} | " +
-            $"{run.ClientCpuMsPerRequest:F2} | {run.MachineBusy:P0} |");
+            $"{run.ClientCpuMsPerRequest:F2} | {run.MachineBusy:P0} | {run.MachineStolen:P0} |");
     }
     Console.WriteLine();
     Console.WriteLine($"{unique.Sent + zipf.Sent} requests sent over a pool of {corpus.Queries.Count} distinct queries ({zipf.Sent} of them Zipf-drawn, " +

@@ -68,4 +68,26 @@ public sealed class SearchOptionsTests
         Assert.Equal("%a\\_b%", KeywordSearcher.LikeFilter(" a_b "));
         Assert.Null(KeywordSearcher.LikeFilter("   "));
     }
+
+    [Theory]
+    [InlineData("abc", true)]
+    [InlineData("v2.1", false)]
+    [InlineData("c++", false)]
+    [InlineData("新词算", true)]
+    [InlineData("算法", false)]
+    [InlineData("𠀀𠀁𠀂", true)]
+    public void A_piece_has_a_trigram_when_three_letters_or_digits_follow_each_other(string piece, bool expected) =>
+        Assert.Equal(expected, KeywordSearcher.HasTrigram(piece));
+
+    [Fact]
+    public void One_or_two_cjk_characters_become_their_distinct_unigram_terms()
+    {
+        Assert.Equal(["算", "法"], KeywordSearcher.CjkCharacters("算法")!);
+        Assert.Equal(["哈"], KeywordSearcher.CjkCharacters("哈哈")!);
+        Assert.Equal(["𠀀"], KeywordSearcher.CjkCharacters("𠀀")!);
+        // NFKC: a compatibility ideograph is indexed as its unified form.
+        Assert.Equal(["\u8c48"], KeywordSearcher.CjkCharacters("\uf900")!);
+        Assert.Null(KeywordSearcher.CjkCharacters("算法论"));
+        Assert.Null(KeywordSearcher.CjkCharacters("a算"));
+    }
 }

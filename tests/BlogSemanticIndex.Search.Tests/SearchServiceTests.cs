@@ -108,6 +108,28 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
         Assert.Equal(expected.Order(), found.Order());
     }
 
+    [Theory]
+    [InlineData("天")]          // one Han character: its unigram's posts are the candidates
+    [InlineData("山里")]
+    [InlineData("算法")]        // in posts 5 and 12, one of them beside emoji and surrogate pairs
+    [InlineData("法算")]        // both characters in post 5, never in that order
+    [InlineData("哈哈")]
+    [InlineData("算法 a")]
+    [InlineData("e")]           // nothing to narrow: newest first until the limit
+    [InlineData("in a")]
+    [InlineData("c#")]
+    public async Task Short_pieces_match_exactly_what_Typecho_finds_newest_first(string query)
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        var found = await new KeywordSearcher(corpus.Database.DataSource).FindSubstringMatchesAsync(query, 100);
+        var limited = await new KeywordSearcher(corpus.Database.DataSource).FindSubstringMatchesAsync(query, 2);
+
+        // The corpus's posts are the newer the higher their cid.
+        var expected = TestCorpus.TypechoLikeMatches(query).OrderDescending().ToList();
+        Assert.Equal(expected, found);
+        Assert.Equal(expected.Take(2), limited);
+    }
+
     [Fact]
     public async Task Hybrid_scores_are_the_reciprocal_rank_fusion_of_the_two_legs()
     {

@@ -56,12 +56,39 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneK
     // checked against the whole @pattern behind OFFSET 0, which keeps PostgreSQL from handing the whole pattern to the
     // index too: a sentence's every common word adds the long posting lists of its trigrams to the index scan
     // (119 ms for a 17-word claim over 100,000 chunks, bench/LoadBench).
-    private const string SubstringSql = """
+    private const string TrigramSubstringSql = """
         SELECT p.cid FROM posts p
         WHERE p.cid IN (
             SELECT cid FROM (SELECT cid, title AS matched FROM posts WHERE title ILIKE @filter OFFSET 0) t WHERE matched ILIKE @pattern
             UNION
             SELECT cid FROM (SELECT cid, text AS matched FROM chunks WHERE text ILIKE @filter OFFSET 0) c WHERE matched ILIKE @pattern)
+        ORDER BY p.created_at DESC, p.cid DESC
+        LIMIT @limit
+        """;
+
+    // No piece has the three letters or digits in a row a trigram needs, but one is one or two Han (kana, Hangul)
+    // characters. The analyzer wrote each such character of every post to keyword_postings as a unigram, counted in
+    // exactly one chunk even where chunks overlap (a bigram across a chunk boundary can be lost, a character cannot),
+    // so the posts holding all of the piece's characters are the candidates whose chunks are checked (posts.title
+    // too, as the other paths do). Without this a two-character Chinese word scanned every chunk (575 ms over
+    // 100,000 chunks, psql).
+    private const string CjkSubstringSql = """
+        SELECT p.cid FROM posts p
+        WHERE p.cid IN (
+            SELECT cid FROM posts WHERE title ILIKE @pattern
+            UNION
+            SELECT cid FROM chunks
+            WHERE cid IN (SELECT cid FROM keyword_postings WHERE term = ANY(@characters) GROUP BY cid HAVING count(*) = cardinality(@characters))
+              AND text ILIKE @pattern)
+        ORDER BY p.created_at DESC, p.cid DESC
+        LIMIT @limit
+        """;
+
+    // Nothing an index can narrow (`in a`, `e`, `c#`): such a pattern matches most posts, so the posts are walked
+    // newest first (V014's index) and the walk stops at the limit instead of checking and sorting every post.
+    private const string NewestFirstSubstringSql = """
+        SELECT p.cid FROM posts p
+        WHERE p.title ILIKE @pattern OR EXISTS (SELECT 1 FROM chunks c WHERE c.cid = p.cid AND c.text ILIKE @pattern)
         ORDER BY p.created_at DESC, p.cid DESC
         LIMIT @limit
         """;
@@ -190,8 +217,13 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneK
         {
             return [];
         }
-        await using var command = dataSource.CreateCommand(SubstringSql);
+        var pieces = LikePieces(query);
+        var (sql, characters) = pieces.Any(HasTrigram) ? (TrigramSubstringSql, null)
+            : pieces.Select(CjkCharacters).FirstOrDefault(c => c is not null) is { } cjk ? (CjkSubstringSql, cjk)
+            : (NewestFirstSubstringSql, null);
+        await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("filter", LikeFilter(query)!);
+        command.Parameters.AddWithValue("characters", characters ?? []);
         command.Parameters.AddWithValue("pattern", pattern);
         command.Parameters.AddWithValue("limit", limit);
         var cids = new List<long>();
@@ -242,6 +274,33 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneK
             pattern.Append('%');
         }
         return pattern.ToString();
+    }
+
+    /// <summary>Whether pg_trgm can take a trigram from <paramref name="piece"/>: three letters or digits in a row.</summary>
+    internal static bool HasTrigram(string piece)
+    {
+        var run = 0;
+        foreach (var rune in piece.EnumerateRunes())
+        {
+            run = Rune.IsLetterOrDigit(rune) ? run + 1 : 0;
+            if (run == 3)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// For a piece of one or two CJK characters and nothing else, their distinct index terms (the analyzer's unigrams);
+    /// null for any other piece.
+    /// </summary>
+    internal static string[]? CjkCharacters(string piece)
+    {
+        var runes = piece.EnumerateRunes().ToList();
+        return runes.Count is 1 or 2 && runes.All(TextAnalyzer.IsCjk)
+            ? [.. runes.Select(r => TextAnalyzer.Analyze(r.ToString()).Single().Term).Distinct(StringComparer.Ordinal)]
+            : null;
     }
 
     /// <summary>The query's space-separated pieces, in order (what the LIKE pattern requires, with anything between).</summary>

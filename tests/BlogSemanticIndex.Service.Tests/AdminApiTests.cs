@@ -193,7 +193,9 @@ public sealed class AdminApiTests : IAsyncLifetime, IDisposable
         foreach (var query in _summary.Queries.Select(q => q.Query))
         {
             using var response = await _http.GetAsync($"{_url}/search?mode=keyword&q={Uri.EscapeDataString(query)}");
-            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            var answer = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{(int)response.StatusCode} for '{query}': {answer}\n{_bsi.Output}");
+            using var json = JsonDocument.Parse(answer);
             if (json.RootElement.GetProperty("total").GetInt32() > 0)
             {
                 found.Add((query, json.RootElement.GetProperty("hits")[0].GetProperty("cid").GetInt64()));

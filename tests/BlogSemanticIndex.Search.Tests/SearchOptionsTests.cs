@@ -71,12 +71,16 @@ public sealed class SearchOptionsTests
 
     [Theory]
     [InlineData("abc", true)]
-    [InlineData("v2.1", false)]
+    [InlineData("IL-6", true)]
+    [InlineData("v2.1", true)]
     [InlineData("c++", false)]
+    [InlineData("c#", false)]
+    [InlineData("in", false)]
+    [InlineData("-a", true)]
     [InlineData("新词算", true)]
     [InlineData("算法", false)]
     [InlineData("𠀀𠀁𠀂", true)]
-    public void A_piece_has_a_trigram_when_three_letters_or_digits_follow_each_other(string piece, bool expected) =>
+    public void A_piece_has_a_trigram_as_pg_trgm_pads_its_runs_of_letters_and_digits(string piece, bool expected) =>
         Assert.Equal(expected, KeywordSearcher.HasTrigram(piece));
 
     [Fact]

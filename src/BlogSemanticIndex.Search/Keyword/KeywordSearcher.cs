@@ -276,17 +276,34 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneK
         return pattern.ToString();
     }
 
-    /// <summary>Whether pg_trgm can take a trigram from <paramref name="piece"/>: three letters or digits in a row.</summary>
+    /// <summary>
+    /// Whether pg_trgm takes a trigram from <paramref name="piece"/> of a LIKE pattern: it pads each run of letters and
+    /// digits with two blanks before and one after, except next to a wildcard (the pattern's <c>%</c> around every
+    /// piece), and a run so padded yields its length − 2 trigrams. <c>abc</c> and <c>IL-6</c> (<c>il␣</c>, <c>␣␣6</c>)
+    /// do; <c>in</c>, <c>c#</c> and <c>e</c> do not.
+    /// </summary>
     internal static bool HasTrigram(string piece)
     {
-        var run = 0;
-        foreach (var rune in piece.EnumerateRunes())
+        var runes = piece.EnumerateRunes().ToList();
+        var start = 0;
+        while (start < runes.Count)
         {
-            run = Rune.IsLetterOrDigit(rune) ? run + 1 : 0;
-            if (run == 3)
+            if (!Rune.IsLetterOrDigit(runes[start]))
+            {
+                start++;
+                continue;
+            }
+            var end = start;
+            while (end < runes.Count && Rune.IsLetterOrDigit(runes[end]))
+            {
+                end++;
+            }
+            var padded = end - start + (start > 0 ? 2 : 0) + (end < runes.Count ? 1 : 0);
+            if (padded >= 3)
             {
                 return true;
             }
+            start = end;
         }
         return false;
     }

@@ -49,7 +49,12 @@ internal sealed class EncoderHost(
                 var encoder = SentenceEncoder.Create(separateQueryEncoder ? options : queryOptions);
                 logger.EncoderLoaded(encoder.Info.Name, encoder.Info.Revision, encoder.Info.Dimensions, encoder.Info.Device, encoder.Info.Precision);
                 _loaded.SetResult(encoder);
-                _queryLoaded.SetResult(separateQueryEncoder ? SentenceEncoder.Create(queryOptions) : encoder);
+                var queryEncoder = separateQueryEncoder ? SentenceEncoder.Create(queryOptions) : encoder;
+                if (queryEncoder != encoder)
+                {
+                    logger.QueryEncoderLoaded(queryEncoder.Info.Device, queryEncoder.Info.Precision, queryEncoder.Info.Threads);
+                }
+                _queryLoaded.SetResult(queryEncoder);
             }
             catch (Exception e)
             {
@@ -112,7 +117,7 @@ internal sealed class EncoderHealthCheck(EncoderHost host, EncoderOptions option
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
         // The searches' instance loads after the indexer's: until then a semantic search answers 503 "still loading".
-        if (host.Loaded is { } encoder && host.QueryLoaded is not null)
+        if (host.Loaded is { } encoder && host.QueryLoaded is { } queryEncoder)
         {
             var info = encoder.Info;
             return Task.FromResult(HealthCheckResult.Healthy($"{info.Name} loaded", new Dictionary<string, object>
@@ -123,6 +128,8 @@ internal sealed class EncoderHealthCheck(EncoderHost host, EncoderOptions option
                 ["maxTokens"] = info.MaxTokens,
                 ["device"] = info.Device,
                 ["precision"] = info.Precision,
+                // The searches' own instance may run in another precision (Encoder:QueryPrecision: bf16 on AMX).
+                ["queryPrecision"] = queryEncoder.Info.Precision,
             }));
         }
         return Task.FromResult(host.Failure is { } failure

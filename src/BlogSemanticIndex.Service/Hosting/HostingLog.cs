@@ -9,6 +9,9 @@ internal static partial class HostingLog
     [LoggerMessage(LogLevel.Information, "Encoder {Model}@{Revision} loaded: {Dimensions} dims, {Device} {Precision}")]
     public static partial void EncoderLoaded(this ILogger logger, string model, string revision, int dimensions, string device, string precision);
 
+    [LoggerMessage(LogLevel.Information, "Query encoder loaded beside the indexer's: {Device} {Precision}, {Threads} intra-op thread(s)")]
+    public static partial void QueryEncoderLoaded(this ILogger logger, string device, string precision, int threads);
+
     [LoggerMessage(LogLevel.Error, "Cannot load the encoder {Model}: {Reason}")]
     public static partial void EncoderLoadFailed(this ILogger logger, string model, string reason);
 

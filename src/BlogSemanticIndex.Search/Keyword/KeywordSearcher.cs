@@ -212,17 +212,16 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneK
     /// <remarks>Bounded like the BM25 list: a one-letter query matches nearly every post, and a page never needs them all.</remarks>
     public async Task<IReadOnlyList<long>> FindSubstringMatchesAsync(string query, int limit, CancellationToken cancellationToken = default)
     {
-        var pattern = LikePattern(query);
-        if (pattern is null)
+        var pieces = LikePieces(query);
+        if (PatternOf(pieces) is not { } pattern)
         {
             return [];
         }
-        var pieces = LikePieces(query);
         var (sql, characters) = pieces.Any(HasTrigram) ? (TrigramSubstringSql, null)
             : pieces.Select(CjkCharacters).FirstOrDefault(c => c is not null) is { } cjk ? (CjkSubstringSql, cjk)
             : (NewestFirstSubstringSql, null);
         await using var command = dataSource.CreateCommand(sql);
-        command.Parameters.AddWithValue("filter", LikeFilter(query)!);
+        command.Parameters.AddWithValue("filter", FilterOf(pieces)!);
         command.Parameters.AddWithValue("characters", characters ?? []);
         command.Parameters.AddWithValue("pattern", pattern);
         command.Parameters.AddWithValue("limit", limit);
@@ -247,9 +246,10 @@ public sealed partial class KeywordSearcher(NpgsqlDataSource dataSource, LuceneK
     /// <see cref="FilterPieces"/> longest pieces (the first of equally long ones), in the query's order. Longer pieces
     /// carry rarer trigrams, so the index reads short posting lists and the whole pattern checks the few rows it finds.
     /// </summary>
-    internal static string? LikeFilter(string query)
+    internal static string? LikeFilter(string query) => FilterOf(LikePieces(query));
+
+    private static string? FilterOf(IReadOnlyList<string> pieces)
     {
-        var pieces = LikePieces(query);
         var longest = pieces.Select((piece, at) => (piece, at)).OrderByDescending(p => p.piece.Length).ThenBy(p => p.at).Take(FilterPieces);
         return PatternOf([.. longest.OrderBy(p => p.at).Select(p => p.piece)]);
     }

@@ -36,11 +36,13 @@ internal sealed class EncoderHost(
     /// <summary>The searches' encoder once loaded; null while loading or after a failure (see <see cref="Failure"/>).</summary>
     public SentenceEncoder? QueryLoaded => _queryLoaded.Task.IsCompletedSuccessfully ? _queryLoaded.Task.Result : null;
 
+    private volatile Task _loading = Task.CompletedTask;
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
         // Loading starts once the host has started (the server listens), so a start that fails (a port in use) exits
         // with its one line instead of tearing libtorch down in the middle of a load.
-        lifetime.ApplicationStarted.Register(() => _ = Task.Run(() =>
+        lifetime.ApplicationStarted.Register(() => _loading = Task.Run(() =>
         {
             try
             {
@@ -66,7 +68,11 @@ internal sealed class EncoderHost(
         return Task.CompletedTask;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>
+    /// Waits for a load still running (a second or two; it cannot be interrupted): a process that exits while libtorch
+    /// converts weights on another thread aborts (exit 134, SIGABRT) instead of stopping cleanly on SIGTERM.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _loading.WaitAsync(cancellationToken);
 
     public void Dispose()
     {

@@ -35,9 +35,10 @@ public sealed class SearchLogRetention(AnalyticsOptions options, NpgsqlDataSourc
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
         {
-            // Stopping (also when the host failed to start, e.g. a port in use): a purge cut short is not a failure.
+            // Stopping: a purge cut short is not a failure, also when the host failed to start (a port in use) and
+            // disposes the data source under the first purge, which then ends in ObjectDisposedException.
         }
     }
 

@@ -81,7 +81,8 @@ public sealed class ConfigurationErrorTests
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var errors = lines.Where(l => l.Contains(" FTL] ", StringComparison.Ordinal) || l.Contains(" ERR] ", StringComparison.Ordinal)
                                       || l.StartsWith("bsi:", StringComparison.Ordinal) || l.Contains("xception", StringComparison.Ordinal)).ToList();
-        var error = Assert.Single(errors);
+        Assert.True(errors.Count == 1, $"expected one error line, got {errors.Count}:\n{output}");
+        var error = errors[0];
         Assert.Contains(key, error);
         Assert.Contains(value, error, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(lines, l => l.StartsWith("at ", StringComparison.Ordinal));

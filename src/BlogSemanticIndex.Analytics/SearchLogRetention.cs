@@ -35,7 +35,7 @@ public sealed class SearchLogRetention(AnalyticsOptions options, NpgsqlDataSourc
             }
             while (await timer.WaitForNextTickAsync(stoppingToken));
         }
-        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException)
+        catch (Exception e) when (e is ObjectDisposedException || e is OperationCanceledException && stoppingToken.IsCancellationRequested)
         {
             // Stopping: a purge cut short is not a failure, also when the host failed to start (a port in use) and
             // disposes the data source under the first purge, which then ends in ObjectDisposedException.

@@ -148,7 +148,7 @@ try
         ["Search:EfSearch"] = efSearch.ToString(CultureInfo.InvariantCulture),
         // Every client of the benchmark is 127.0.0.1; the per-address limit (600/min by default) would answer 429s.
         ["Search:RateLimitPerMinute"] = "0",
-    }, TimeSpan.FromMinutes(3)))
+    }.Concat(ServerSettings()).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value), TimeSpan.FromMinutes(3)))
     {
         Console.WriteLine($"bsi serve (pid {bsi.ProcessId}) healthy at {bsi.Address}");
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = bsi.Address };
@@ -364,5 +364,11 @@ static async Task<LoadResult> Report(LoadResult run)
 
 static string CpuModel() =>
     File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+
+// --server-setting Section:Key=value (repeatable) changes one setting of the measured service, to compare settings side by side.
+IEnumerable<KeyValuePair<string, string>> ServerSettings() => args
+    .Select((a, i) => a == "--server-setting" && i + 1 < args.Length ? args[i + 1] : null)
+    .OfType<string>()
+    .Select(s => s.Split('=', 2) is [var key, var value] ? KeyValuePair.Create(key, value) : throw new ArgumentException($"--server-setting {s}: expected Section:Key=value"));
 
 string? Arg(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;

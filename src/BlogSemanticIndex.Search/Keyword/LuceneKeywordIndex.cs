@@ -157,25 +157,14 @@ public sealed class LuceneKeywordIndex : IDisposable
         try
         {
             var searcher = (LiveStatisticsSearcher)acquired;
-            var clauses = new BooleanQuery(disableCoord: true);
-            if (query.MinimumShouldMatch > 1)
+            // A term of weight w is w clauses, so the clauses a document matches count its matched weight, as
+            // KeywordQuery.MinimumShouldMatch counts it; w clauses also score the term w times, as its weight does.
+            var clauses = new MinimumMatchQuery(query.MinimumShouldMatch);
+            foreach (var (term, weight) in query.Terms)
             {
-                // The minimum counts term weight (KeywordQuery), Lucene counts clauses: a term of weight w is w clauses,
-                // which also scores it w times, as its weight does.
-                clauses.MinimumNumberShouldMatch = query.MinimumShouldMatch;
-                foreach (var (term, weight) in query.Terms)
+                for (var i = 0; i < weight; i++)
                 {
-                    for (var i = 0; i < weight; i++)
-                    {
-                        clauses.Add(new TermQuery(new Term(TextField, term)), Occur.SHOULD);
-                    }
-                }
-            }
-            else
-            {
-                foreach (var (term, weight) in query.Terms)
-                {
-                    clauses.Add(new TermQuery(new Term(TextField, term)) { Boost = weight }, Occur.SHOULD);
+                    clauses.Add(new TermQuery(new Term(TextField, term)), Occur.SHOULD);
                 }
             }
             var band = new ScoreBandCollector(limit);
@@ -299,7 +288,8 @@ public sealed class LuceneKeywordIndex : IDisposable
         public void Collect(int doc)
         {
             var score = _scorer!.GetScore();
-            if (score < _floor)
+            // 0: below the query's minimum match (MinimumMatchQuery); a matching term's BM25 share is always positive.
+            if (score <= 0 || score < _floor)
             {
                 return;
             }
@@ -330,6 +320,19 @@ public sealed class LuceneKeywordIndex : IDisposable
                 keep++;
             }
             _kept.RemoveRange(keep, _kept.Count - keep);
+        }
+    }
+
+    /// <summary>
+    /// A disjunction of weighted terms that scores 0 any document matching less than <paramref name="minimum"/> term weight.
+    /// </summary>
+    private sealed class MinimumMatchQuery(int minimum) : BooleanQuery(disableCoord: false)
+    {
+        public override Weight CreateWeight(IndexSearcher searcher) => new MinimumMatchWeight(this, searcher, minimum);
+
+        private sealed class MinimumMatchWeight(MinimumMatchQuery query, IndexSearcher searcher, int minimum) : BooleanWeight(query, searcher, disableCoord: false)
+        {
+            public override float Coord(int overlap, int maxOverlap) => overlap >= minimum ? 1 : 0;
         }
     }
 
@@ -402,6 +405,21 @@ public sealed class LuceneKeywordIndex : IDisposable
             var scores = new double[candidates.Count];
             var matched = new int[candidates.Count];
             var leaves = IndexReader.Leaves;
+            // The candidates are ascending, so each leaf's are one run: its norms and term postings are opened once per run,
+            // not per candidate.
+            var runs = new List<(AtomicReaderContext Leaf, int From, int To)>();
+            for (var i = 0; i < candidates.Count;)
+            {
+                var leaf = leaves[ReaderUtil.SubIndex(candidates[i], leaves)];
+                var end = i;
+                while (end < candidates.Count && candidates[end] < leaf.DocBase + leaf.AtomicReader.MaxDoc)
+                {
+                    end++;
+                }
+                runs.Add((leaf, i, end));
+                i = end;
+            }
+            var norms = runs.Select(r => r.Leaf.AtomicReader.GetNormValues(TextField)).ToArray();
             foreach (var (term, count) in query.Terms.OrderBy(t => t.Term, StringComparer.Ordinal))
             {
                 var df = DocumentFrequency(term);
@@ -410,33 +428,36 @@ public sealed class LuceneKeywordIndex : IDisposable
                     continue;
                 }
                 var weight = count * Math.Log(1 + (_documents - (double)df + 0.5) / (df + 0.5));
-                DocsEnum? docs = null;
-                var leafIndex = -1;
-                for (var i = 0; i < candidates.Count; i++)
+                for (var run = 0; run < runs.Count; run++)
                 {
-                    var leaf = ReaderUtil.SubIndex(candidates[i], leaves);
-                    if (leaf != leafIndex)
+                    var (leaf, from, to) = runs[run];
+                    var docs = leaf.AtomicReader.GetTermDocsEnum(new Term(TextField, term));
+                    for (var i = from; docs is not null && i < to; i++)
                     {
-                        leafIndex = leaf;
-                        docs = leaves[leaf].AtomicReader.GetTermDocsEnum(new Term(TextField, term));
+                        var local = candidates[i] - leaf.DocBase;
+                        if (docs.DocID < local && docs.Advance(local) == DocIdSetIterator.NO_MORE_DOCS)
+                        {
+                            break;
+                        }
+                        if (docs.DocID != local)
+                        {
+                            continue;
+                        }
+                        scores[i] += ExactBm25Similarity.Score(weight, docs.Freq, norms[run].Get(local), averageLength);
+                        matched[i] += count; // weight matched, as KeywordQuery.MinimumShouldMatch counts it
                     }
-                    var local = candidates[i] - leaves[leaf].DocBase;
-                    if (docs is null || (docs.DocID < local && docs.Advance(local) == DocIdSetIterator.NO_MORE_DOCS) || docs.DocID != local)
-                    {
-                        continue;
-                    }
-                    var length = leaves[leaf].AtomicReader.GetNormValues(TextField).Get(local);
-                    scores[i] += ExactBm25Similarity.Score(weight, docs.Freq, length, averageLength);
-                    matched[i] += count; // weight matched, as KeywordQuery.MinimumShouldMatch counts it
                 }
             }
             var hits = new List<KeywordHit>(candidates.Count);
-            for (var i = 0; i < candidates.Count; i++)
+            foreach (var (leaf, from, to) in runs)
             {
-                if (matched[i] > 0 && matched[i] >= query.MinimumShouldMatch)
+                var cids = leaf.AtomicReader.GetNumericDocValues(CidField);
+                for (var i = from; i < to; i++)
                 {
-                    var leaf = leaves[ReaderUtil.SubIndex(candidates[i], leaves)];
-                    hits.Add(new KeywordHit(leaf.AtomicReader.GetNumericDocValues(CidField).Get(candidates[i] - leaf.DocBase), scores[i], false));
+                    if (matched[i] > 0 && matched[i] >= query.MinimumShouldMatch)
+                    {
+                        hits.Add(new KeywordHit(cids.Get(candidates[i] - leaf.DocBase), scores[i], false));
+                    }
                 }
             }
             return hits.OrderByDescending(h => h.Score).ThenBy(h => h.Cid).Take(limit).ToList();

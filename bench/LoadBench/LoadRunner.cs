@@ -55,13 +55,20 @@ internal sealed class LoadRunner(Func<TimeSpan> serverCpu, Func<IReadOnlyCollect
         var started = Stopwatch.GetTimestamp();
         var measureFrom = started + (long)(warmUp.TotalSeconds * Stopwatch.Frequency);
         var measureUntil = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
-        CpuSnapshot? before = null;
-        var warmUpOver = Task.Delay(warmUp).ContinueWith(_ => before = CpuSnapshot.Take(serverCpu, backends), TaskScheduler.Default);
+        // The window's CPU snapshots are taken on a thread of their own: requests that finish without yielding (the
+        // in-process references) can keep every pool thread busy, and a timer's continuation would then run late.
+        CpuSnapshot? before = null, after = null;
+        var snapshots = new Thread(() =>
+        {
+            SleepUntil(measureFrom);
+            before = CpuSnapshot.Take(serverCpu, backends);
+            SleepUntil(measureUntil);
+            after = CpuSnapshot.Take(serverCpu, backends);
+        }) { IsBackground = true, Name = "load window CPU" };
+        snapshots.Start();
         var loops = Enumerable.Range(0, clients).Select(_ => Task.Run(() => ClientAsync(request, measureFrom, measureUntil))).ToArray();
-        await Task.Delay(warmUp + duration);
-        var after = CpuSnapshot.Take(serverCpu, backends);
         var results = await Task.WhenAll(loops);
-        await warmUpOver;
+        snapshots.Join();
 
         var histogram = new LongHistogram(HighestMicroseconds, 3);
         foreach (var result in results)
@@ -69,12 +76,21 @@ internal sealed class LoadRunner(Func<TimeSpan> serverCpu, Func<IReadOnlyCollect
             histogram.Add(result.Histogram);
         }
         var requests = histogram.TotalCount;
-        var cpu = after.Minus(before!);
+        var cpu = after!.Minus(before!);
         return new LoadResult(name, clients, requests, duration.TotalSeconds, histogram,
             results.Sum(r => r.Errors), results.Select(r => r.FirstError).FirstOrDefault(e => e is not null),
             results.Sum(r => r.Degraded), results.Sum(r => r.Empty),
             cpu.Server.TotalMilliseconds / requests, cpu.Postgres.TotalMilliseconds / requests, cpu.Client.TotalMilliseconds / requests,
             cpu.MachineBusy, cpu.MachineStolen);
+    }
+
+    private static void SleepUntil(long timestamp)
+    {
+        var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
+        if (left > TimeSpan.Zero)
+        {
+            Thread.Sleep(left);
+        }
     }
 
     private sealed record ClientResult(LongHistogram Histogram, long Errors, string? FirstError, long Degraded, long Empty);

@@ -184,6 +184,7 @@ try
 
     // Each leg's engine alone under the same clients, on the machine as idle as the service had it.
     var references = new List<LoadResult>();
+    (double PostRecall, TimeSpan Build)? inProcessRecall = null;
     if (modeClients > 0)
     {
         const string referenceApplication = "bsi-loadbench-reference";
@@ -195,11 +196,20 @@ try
         }
         await using var pgvector = IndexDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
             { ApplicationName = referenceApplication, Options = $"-c hnsw.ef_search={efSearch}" }.ConnectionString);
+        await using var legPgvector = IndexDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
+            { ApplicationName = referenceApplication, Options = $"-c hnsw.ef_search={legEfSearch} -c hnsw.iterative_scan=relaxed_order" }.ConnectionString);
         var precomputed = corpus.Queries.Skip(recallQueries).Take(referenceVectors).Select(q => active.Model.Transform(encoder.EncodeQuery(q))).ToList();
         references.Add(await Report(await reference.RunAsync("reference: pgvector top 10 alone (vectors precomputed)", modeClients, warmUp, duration,
             References.PgvectorTop10(pgvector, active.QuotedTable, precomputed))));
         references.Add(await Report(await reference.RunAsync("reference: query embedding + pgvector top 10", modeClients, warmUp, duration,
             References.EmbedThenPgvectorTop10(pgvector, active.QuotedTable, encoder, active.Model, QueryStream.Unique(corpus.Queries)))));
+        // The leg's own query (its candidate rows) in pgvector against an HNSW index in this process over the same vectors.
+        references.Add(await Report(await reference.RunAsync($"reference: pgvector, the leg's {legRows} rows at ef_search {legEfSearch} (vectors precomputed)",
+            modeClients, warmUp, duration, References.PgvectorNearest(legPgvector, active.QuotedTable, precomputed, legRows))));
+        using var inProcess = await InProcessHnsw.BuildAsync(dataSource, active, legEfSearch);
+        inProcessRecall = (inProcess.PostRecallAt10(whitened, legRows), inProcess.BuildTime);
+        references.Add(await Report(await reference.RunAsync($"reference: in-process HNSW (USearch), the leg's {legRows} rows (vectors precomputed)",
+            modeClients, warmUp, duration, inProcess.Nearest(precomputed, legRows))));
     }
 
     var timings = await Breakdown.MeasureAsync(dataSource, encoder, corpus.Queries.Skip(recallQueries).Take(breakdownQueries).ToList(),
@@ -224,6 +234,15 @@ try
         Console.WriteLine($"While indexing: the indexer's encoder ({indexingPrecision}, in this process) embedded {indexedDuringRun} chunks/s beside the searches.");
     }
     Console.WriteLine($"HNSW index scans during the runs: {string.Join(", ", scans.Select(s => $"{s.Key} {s.Value}"))}");
+    if (inProcessRecall is { } hnsw)
+    {
+        Console.WriteLine($"In-process HNSW (USearch): built from the searched table in {hnsw.Build.TotalSeconds:F0} s; recall@10 of the top 10 posts of its " +
+            $"{legRows} rows against exact search {hnsw.PostRecall:F3} ({recallSet.Count} queries)");
+        var (inDatabase, inNode) = (references.First(r => r.Mode.StartsWith("reference: pgvector, the leg's", StringComparison.Ordinal)),
+            references.First(r => r.Mode.StartsWith("reference: in-process HNSW", StringComparison.Ordinal)));
+        Console.WriteLine($"The leg's candidate query: pgvector {inDatabase.PerSecond:F0}/s (PostgreSQL CPU {inDatabase.PostgresCpuMsPerRequest:F2} ms each) " +
+            $"against in-process {inNode.PerSecond:F0}/s (CPU {inNode.ClientCpuMsPerRequest:F2} ms each)");
+    }
     PrintRatio("keyword", "reference: Lucene.NET BM25 top 10 alone", 1.2);
     PrintRatio("semantic", "reference: pgvector top 10 alone (vectors precomputed)", 1.5);
     PrintRatio("semantic", "reference: query embedding + pgvector top 10", 1.5);

@@ -9,8 +9,9 @@ namespace LoadBench;
 /// Each leg's engine alone, driven by the same closed-loop clients over the same queries: what the service's rows
 /// are compared with. Lucene.NET's BM25 top 10 over the same post texts (the keyword leg's reference), pgvector's
 /// <c>ORDER BY embedding &lt;=&gt; q LIMIT 10</c> on the searched table with vectors computed beforehand (the
-/// semantic leg's), and the same with the query embedded and whitened per request (the least a semantic search
-/// does). They run in this process, so their CPU is the client column.
+/// semantic leg's), the same with the query embedded and whitened per request (the least a semantic search
+/// does), and the leg's own candidate query (its 400 rows at its ef_search) against the same in this process
+/// (<see cref="InProcessHnsw"/>). They run in this process, so their CPU is the client column.
 /// </summary>
 internal static class References
 {
@@ -21,17 +22,28 @@ internal static class References
     public static Func<Task<Outcome>> PgvectorTop10(NpgsqlDataSource dataSource, string quotedTable, IReadOnlyList<float[]> vectors)
     {
         var next = 0L;
-        return () => NearestAsync(dataSource, quotedTable, vectors[(int)(Interlocked.Increment(ref next) % vectors.Count)]);
+        return () => NearestAsync(dataSource, Top10(quotedTable), vectors[(int)(Interlocked.Increment(ref next) % vectors.Count)]);
+    }
+
+    /// <summary>The semantic leg's candidate query (<paramref name="rows"/> nearest chunks, with each chunk's post) alone.</summary>
+    /// <param name="dataSource">Its connections have the leg's <c>hnsw.ef_search</c> and iterative scan set.</param>
+    public static Func<Task<Outcome>> PgvectorNearest(NpgsqlDataSource dataSource, string quotedTable, IReadOnlyList<float[]> vectors, int rows)
+    {
+        var next = 0L;
+        return () => NearestAsync(dataSource, $"SELECT chunk_id, cid FROM {quotedTable} ORDER BY embedding <=> @q LIMIT {rows}",
+            vectors[(int)(Interlocked.Increment(ref next) % vectors.Count)]);
     }
 
     public static Func<Task<Outcome>> EmbedThenPgvectorTop10(NpgsqlDataSource dataSource, string quotedTable, SentenceEncoder encoder,
         WhiteningModel whitening, QueryStream queries) => () =>
-        NearestAsync(dataSource, quotedTable, whitening.Transform(encoder.EncodeQuery(queries.Next())));
+        NearestAsync(dataSource, Top10(quotedTable), whitening.Transform(encoder.EncodeQuery(queries.Next())));
 
-    private static async Task<Outcome> NearestAsync(NpgsqlDataSource dataSource, string quotedTable, float[] vector)
+    // Only a table name from the whitening store reaches the SQL text.
+    private static string Top10(string quotedTable) => $"SELECT chunk_id FROM {quotedTable} ORDER BY embedding <=> @q LIMIT 10";
+
+    private static async Task<Outcome> NearestAsync(NpgsqlDataSource dataSource, string sql, float[] vector)
     {
-        // Only a table name from the whitening store reaches the SQL text.
-        await using var command = dataSource.CreateCommand($"SELECT chunk_id FROM {quotedTable} ORDER BY embedding <=> @q LIMIT 10");
+        await using var command = dataSource.CreateCommand(sql);
         command.Parameters.AddWithValue("q", ReducedVectors.ToStored(vector));
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;

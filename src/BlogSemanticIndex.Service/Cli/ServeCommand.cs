@@ -53,6 +53,10 @@ internal static class ServeCommand
             }
             catch (IOException e) when (e.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
             {
+                // The background services have started by the time Kestrel fails to bind. Stopped (not only disposed), they
+                // end as a stop: disposed unstopped, each cancelled one counts as failed, and the host may log it and a
+                // fatal "stopping the host" line beside this one (five lines instead of one, seen under load in CI).
+                await app.StopAsync();
                 throw new OptionsValidationFailure($"Urls (--urls): {e.Message} Stop the other process or choose another port.");
             }
         }

@@ -37,6 +37,7 @@ public static class SearchServiceCollectionExtensions
             services.AddHostedService<KeywordIndexSync>();
         }
         services.TryAddSingleton<KeywordSearcher>();
+        services.AddHostedService<QuerySegmenterLoading>();
         services.TryAddSingleton<SemanticFloor>();
         // Searches embed through the query vector cache when it is on (Search:QueryVectorCacheSize).
         if (searchOptions.QueryVectorCacheSize > 0)

@@ -45,6 +45,9 @@ public sealed class ServeCommandTests
         Assert.Equal(0, await bsi.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("shutting down", bsi.Output);
         Assert.DoesNotContain("Exception", bsi.Output);
+        // The query segmenter's dictionary is loaded before the service listens, not by the first Chinese search.
+        var segmenterLoaded = bsi.Output.IndexOf("Query segmenter (jieba) loaded", StringComparison.Ordinal);
+        Assert.InRange(segmenterLoaded, 0, bsi.Output.IndexOf("Now listening on", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -19,27 +19,28 @@ internal static class References
         Task.FromResult(index.Search(queries.Next(), 10).TotalHits == 0 ? new Outcome(Empty: true) : Outcome.Ok);
 
     /// <param name="dataSource">Its connections have <c>hnsw.ef_search</c> set (connection options), so a request is one statement.</param>
-    public static Func<Task<Outcome>> PgvectorTop10(NpgsqlDataSource dataSource, string quotedTable, IReadOnlyList<float[]> vectors)
-    {
-        var next = 0L;
-        return () => NearestAsync(dataSource, Top10(quotedTable), vectors[(int)(Interlocked.Increment(ref next) % vectors.Count)]);
-    }
+    public static Func<Task<Outcome>> PgvectorTop10(NpgsqlDataSource dataSource, string quotedTable, IReadOnlyList<float[]> vectors) =>
+        EachInTurn(dataSource, NearestSql(quotedTable, "chunk_id", 10), vectors);
 
     /// <summary>The semantic leg's candidate query (<paramref name="rows"/> nearest chunks, with each chunk's post) alone.</summary>
     /// <param name="dataSource">Its connections have the leg's <c>hnsw.ef_search</c> and iterative scan set.</param>
-    public static Func<Task<Outcome>> PgvectorNearest(NpgsqlDataSource dataSource, string quotedTable, IReadOnlyList<float[]> vectors, int rows)
-    {
-        var next = 0L;
-        return () => NearestAsync(dataSource, $"SELECT chunk_id, cid FROM {quotedTable} ORDER BY embedding <=> @q LIMIT {rows}",
-            vectors[(int)(Interlocked.Increment(ref next) % vectors.Count)]);
-    }
+    public static Func<Task<Outcome>> PgvectorNearest(NpgsqlDataSource dataSource, string quotedTable, IReadOnlyList<float[]> vectors, int rows) =>
+        EachInTurn(dataSource, NearestSql(quotedTable, "chunk_id, cid", rows), vectors);
 
     public static Func<Task<Outcome>> EmbedThenPgvectorTop10(NpgsqlDataSource dataSource, string quotedTable, SentenceEncoder encoder,
         WhiteningModel whitening, QueryStream queries) => () =>
-        NearestAsync(dataSource, Top10(quotedTable), whitening.Transform(encoder.EncodeQuery(queries.Next())));
+        NearestAsync(dataSource, NearestSql(quotedTable, "chunk_id", 10), whitening.Transform(encoder.EncodeQuery(queries.Next())));
 
-    // Only a table name from the whitening store reaches the SQL text.
-    private static string Top10(string quotedTable) => $"SELECT chunk_id FROM {quotedTable} ORDER BY embedding <=> @q LIMIT 10";
+    // Only a table name from the whitening store, fixed column lists and an integer reach the SQL text.
+    private static string NearestSql(string quotedTable, string columns, int rows) =>
+        $"SELECT {columns} FROM {quotedTable} ORDER BY embedding <=> @q LIMIT {rows}";
+
+    /// <summary>Each request the next of the precomputed vectors, round and round.</summary>
+    private static Func<Task<Outcome>> EachInTurn(NpgsqlDataSource dataSource, string sql, IReadOnlyList<float[]> vectors)
+    {
+        var next = 0L;
+        return () => NearestAsync(dataSource, sql, vectors[(int)(Interlocked.Increment(ref next) % vectors.Count)]);
+    }
 
     private static async Task<Outcome> NearestAsync(NpgsqlDataSource dataSource, string sql, float[] vector)
     {

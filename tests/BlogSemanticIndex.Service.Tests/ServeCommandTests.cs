@@ -45,8 +45,10 @@ public sealed class ServeCommandTests
         Assert.Equal(0, await bsi.WaitForExitAsync(TimeSpan.FromSeconds(30)));
         Assert.Contains("shutting down", bsi.Output);
         Assert.DoesNotContain("Exception", bsi.Output);
-        // The query segmenter's dictionary is loaded before the service listens, not by the first Chinese search.
+        // The query segmenter's dictionary is loaded before the service listens, not by the first Chinese search: the
+        // line shows a question segmented by it.
         var segmenterLoaded = bsi.Output.IndexOf("Query segmenter (jieba) loaded", StringComparison.Ordinal);
+        Assert.Contains("数据库查询很慢怎么办 → 数据库/查询/", bsi.Output);
         Assert.InRange(segmenterLoaded, 0, bsi.Output.IndexOf("Now listening on", StringComparison.Ordinal));
     }
 

@@ -77,7 +77,7 @@ internal sealed class BsiServer : IAsyncDisposable
         }
     }
 
-    /// <summary>Until <c>/healthz</c> says healthy: the database answers, the encoder is loaded and the keyword index built.</summary>
+    /// <summary>Until <c>/healthz</c> says healthy: the database answers, the encoder is loaded, the keyword and vector indexes built.</summary>
     private async Task WaitHealthyAsync(TimeSpan timeout)
     {
         using var http = new HttpClient { BaseAddress = Address, Timeout = TimeSpan.FromSeconds(5) };

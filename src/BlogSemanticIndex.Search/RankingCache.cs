@@ -1,4 +1,6 @@
 using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Search.NodeIndexes;
+using BlogSemanticIndex.Search.Vectors;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -10,24 +12,25 @@ namespace BlogSemanticIndex.Search;
 /// of the generation instead of both legs again. The generation (table <c>index_generation</c>, migration V006) is
 /// bumped by every change to <c>posts</c> and by a switch of model or whitening, and is read before ranking: a
 /// ranking made while a post was being hidden is stored under the old generation, which no later search asks
-/// for, so a hidden or deleted post is never served from here. With a <see cref="LuceneKeywordIndex"/>, a ranking is
-/// kept only when the index already held that generation when ranking began (it may lag the store by a poll), so a
-/// ranking from an older copy is never stored under a newer generation.
+/// for, so a hidden or deleted post is never served from here. With this node's own indexes (the
+/// <see cref="LuceneKeywordIndex"/>, the <see cref="NodeVectorIndex"/>), a ranking is kept only when each already held
+/// that generation when ranking began (they may lag the store by a poll), so a ranking from an older copy is never
+/// stored under a newer generation.
 /// </summary>
 public sealed class RankingCache : IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly TimeSpan _timeToLive;
     private readonly MemoryCache? _cache;
-    private readonly LuceneKeywordIndex? _keywordIndex;
+    private readonly NodeIndex[] _nodeIndexes;
     private readonly SemanticFloor? _floor;
 
     public RankingCache(NpgsqlDataSource dataSource, IOptions<SearchOptions> options, LuceneKeywordIndex? keywordIndex = null,
-        SemanticFloor? floor = null)
+        SemanticFloor? floor = null, NodeVectorIndex? vectorIndex = null)
     {
         _floor = options.Value.RelevanceFloor ? floor : null;
         _dataSource = dataSource;
-        _keywordIndex = keywordIndex;
+        _nodeIndexes = [.. new NodeIndex?[] { keywordIndex, vectorIndex }.OfType<NodeIndex>()];
         _timeToLive = TimeSpan.FromSeconds(options.Value.RankingCacheSeconds);
         _cache = options.Value.RankingCacheSeconds > 0
             ? new MemoryCache(new MemoryCacheOptions { SizeLimit = options.Value.RankingCachePosts })
@@ -53,13 +56,13 @@ public sealed class RankingCache : IDisposable
             SearchMetrics.RankingCacheHits.Add(1);
             return cached;
         }
-        // The ranking saw the store at this generation or later if the keyword index held it before ranking began, or if
-        // there was no index built before or after (PostgreSQL ranked).
-        var heldBefore = _keywordIndex is { IsReady: true } ? _keywordIndex.AppliedGeneration : (long?)null;
+        // The ranking saw the store at this generation or later if each node index held it before ranking began, or if
+        // it was not built before or after (PostgreSQL served).
+        var heldBefore = _nodeIndexes.Select(i => i.IsReady ? i.AppliedGeneration : (long?)null).ToArray();
         // Nor while the relevance floor is still being computed: the ranking may hold posts the floor will drop.
         var floorSettled = _floor?.Settled ?? true;
         var ranking = await rank();
-        var current = (_keywordIndex is null || (heldBefore is { } held ? held >= generation : !_keywordIndex.IsReady))
+        var current = _nodeIndexes.Select((index, i) => heldBefore[i] is { } held ? held >= generation : !index.IsReady).All(c => c)
             && floorSettled && (_floor?.Settled ?? true);
         // A degraded ranking (one leg failed) is not kept: the next search tries both legs again.
         if (ranking.Warnings is null && current)

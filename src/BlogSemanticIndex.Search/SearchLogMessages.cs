@@ -5,8 +5,8 @@ namespace BlogSemanticIndex.Search;
 /// <summary>The search project's log lines, as source-generated <see cref="LoggerMessageAttribute"/> methods.</summary>
 internal static partial class SearchLogMessages
 {
-    private const string KeywordIndexBehindMessage =
-        "Keyword index could not catch up with the store; searches use it as it is (or PostgreSQL before its first build)";
+    private const string NodeIndexBehindMessage =
+        "The {Index} could not catch up with the store; searches use it as it is (or PostgreSQL before its first build)";
 
     [LoggerMessage(LogLevel.Warning, "The index database is unavailable ({Reason}); requests answer 503 until it is back")]
     public static partial void IndexStoreDown(this ILogger logger, string reason);
@@ -14,17 +14,21 @@ internal static partial class SearchLogMessages
     [LoggerMessage(LogLevel.Information, "The index database is back after {Seconds:0.#} s; {FailedRequests} requests answered 503 meanwhile")]
     public static partial void IndexStoreBack(this ILogger logger, double seconds, int failedRequests);
 
-    [LoggerMessage(LogLevel.Information, "Keyword index is current again (generation {Generation})")]
-    public static partial void KeywordIndexCurrentAgain(this ILogger logger, long generation);
+    [LoggerMessage(LogLevel.Information, "The {Index} is current again (generation {Generation})")]
+    public static partial void NodeIndexCurrentAgain(this ILogger logger, string index, long generation);
 
-    [LoggerMessage(LogLevel.Warning, KeywordIndexBehindMessage + ": {Reason}")]
-    public static partial void KeywordIndexBehind(this ILogger logger, string reason);
+    [LoggerMessage(LogLevel.Warning, NodeIndexBehindMessage + ": {Reason}")]
+    public static partial void NodeIndexBehind(this ILogger logger, string index, string reason);
 
-    [LoggerMessage(LogLevel.Warning, KeywordIndexBehindMessage)]
-    public static partial void KeywordIndexBehind(this ILogger logger, Exception exception);
+    [LoggerMessage(LogLevel.Warning, NodeIndexBehindMessage)]
+    public static partial void NodeIndexBehind(this ILogger logger, Exception exception, string index);
 
     [LoggerMessage(LogLevel.Information, "Keyword index built: {Posts} posts at generation {Generation} in {Seconds:F1} s")]
     public static partial void KeywordIndexBuilt(this ILogger logger, int posts, long generation, double seconds);
+
+    [LoggerMessage(LogLevel.Information,
+        "Vector index built: {Chunks} chunks of model {Model}, whitening version {Whitening}, at generation {Generation} in {Seconds:F1} s")]
+    public static partial void VectorIndexBuilt(this ILogger logger, int chunks, int model, int whitening, long generation, double seconds);
 
     [LoggerMessage(LogLevel.Information, "Keyword index: {PostCount} posts indexed so far")]
     public static partial void KeywordPostsIndexed(this ILogger logger, int postCount);

@@ -40,7 +40,17 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
     /// </summary>
     public string KeywordIndex { get; set; } = "lucene";
 
-    /// <summary>How often a node's Lucene keyword index looks for changes (one single-row read when nothing changed).</summary>
+    /// <summary>
+    /// Where the semantic leg finds its nearest chunks: <c>node</c> (this node's in-memory HNSW graph of the searched
+    /// vectors, built at start and kept current from PostgreSQL; pgvector until it is built) or <c>postgres</c> (always
+    /// pgvector's HNSW index).
+    /// </summary>
+    public string VectorIndex { get; set; } = "node";
+
+    /// <summary>Whether this node searches its own HNSW graph of the vectors.</summary>
+    public bool UsesNodeVectorIndex => VectorIndex.Equals("node", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>How often a node's own indexes (keyword, vectors) look for changes (one single-row read when nothing changed).</summary>
     public TimeSpan KeywordIndexRefresh { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>Whether this node ranks the keyword leg in its own Lucene index.</summary>
@@ -128,6 +138,10 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
         if (!KeywordIndex.Equals("lucene", StringComparison.OrdinalIgnoreCase) && !KeywordIndex.Equals("postgres", StringComparison.OrdinalIgnoreCase))
         {
             errors.Add($"{SectionName}:KeywordIndex is \"{KeywordIndex}\"; allowed: lucene, postgres.");
+        }
+        if (!VectorIndex.Equals("node", StringComparison.OrdinalIgnoreCase) && !VectorIndex.Equals("postgres", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"{SectionName}:VectorIndex is \"{VectorIndex}\"; allowed: node, postgres.");
         }
         if (KeywordIndexRefresh < TimeSpan.FromMilliseconds(10) || KeywordIndexRefresh > TimeSpan.FromSeconds(1))
         {

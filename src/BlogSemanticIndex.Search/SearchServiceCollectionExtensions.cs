@@ -3,6 +3,8 @@ using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.Search;
 using BlogSemanticIndex.Embedding;
 using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Search.NodeIndexes;
+using BlogSemanticIndex.Search.Vectors;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,6 +38,13 @@ public static class SearchServiceCollectionExtensions
             services.TryAddSingleton<KeywordChangeFeed>();
             services.AddHostedService<KeywordIndexSync>();
         }
+        services.TryAddSingleton<ChangeSequence>();
+        if (searchOptions.UsesNodeVectorIndex)
+        {
+            services.TryAddSingleton(_ => new NodeVectorIndex(searchOptions.EfSearch));
+            services.TryAddSingleton<VectorChangeFeed>();
+            services.AddHostedService<VectorIndexSync>();
+        }
         services.TryAddSingleton<KeywordSearcher>();
         services.AddHostedService<QuerySegmenterLoading>();
         services.TryAddSingleton<SemanticFloor>();
@@ -46,7 +55,7 @@ public static class SearchServiceCollectionExtensions
         }
         services.TryAddSingleton(sp => new SemanticSearcher(sp.GetRequiredService<NpgsqlDataSource>(), sp.GetRequiredService<WhiteningStore>(),
             (IQueryEmbedder?)sp.GetService<CachingQueryEmbedder>() ?? sp.GetRequiredService<IQueryEmbedder>(),
-            sp.GetRequiredService<IOptions<SearchOptions>>(), sp.GetRequiredService<SemanticFloor>()));
+            sp.GetRequiredService<IOptions<SearchOptions>>(), sp.GetRequiredService<SemanticFloor>(), sp.GetService<NodeVectorIndex>()));
         services.TryAddSingleton<RankingCache>();
         services.TryAddSingleton<SearchService>();
         services.TryAddSingleton<RelatedPosts>();

@@ -3,6 +3,7 @@ using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using Pgvector;
+using BlogSemanticIndex.Search.Vectors;
 
 namespace BlogSemanticIndex.Search;
 
@@ -17,11 +18,12 @@ public sealed class SemanticUnavailableException(string message) : Exception(mes
 
 /// <summary>
 /// The semantic leg: the query vector (whitened when a whitening version is live) against the chunk vectors
-/// through pgvector's HNSW index, then per post the best chunk wins; with <see cref="SearchOptions.RelevanceFloor"/>,
+/// through this node's <see cref="NodeVectorIndex"/> when it holds the active space, else pgvector's HNSW index, then per
+/// post the best chunk wins; with <see cref="SearchOptions.RelevanceFloor"/>,
 /// each hit says whether it clears the space's <see cref="SemanticFloor"/> (the caller decides what that removes).
 /// </summary>
 public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore whitening, IQueryEmbedder embedder, IOptions<SearchOptions> options,
-    SemanticFloor? floor = null)
+    SemanticFloor? floor = null, NodeVectorIndex? vectorIndex = null)
 {
     /// <summary>Chunks fetched per wanted post: posts have several chunks, and the best chunk per post is kept.</summary>
     private const int ChunksPerPost = 4;
@@ -170,6 +172,17 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
     private async Task<IReadOnlyList<SemanticHit>> NearestPostsAsync(ActiveWhitening? active, ActiveModel model, float[] queryVector, long? excludeCid,
         int limit, CancellationToken cancellationToken)
     {
+        var rows = limit * ChunksPerPost;
+        if (vectorIndex is not null)
+        {
+            var space = active is null
+                ? new VectorSpace(model.Id, 0, model.Dimensions, null)
+                : new VectorSpace(model.Id, active.Version, active.Model.Dims, active.ReducedTable);
+            if (await vectorIndex.NearestAsync(space, queryVector, rows, excludeCid, cancellationToken) is { } near)
+            {
+                return BestPerPost(near, limit);
+            }
+        }
         // Only integers from the database and a table name checked by WhiteningStore.QuoteTable reach the SQL text.
         var sql = active is null
             ? $"""
@@ -190,24 +203,34 @@ public sealed class SemanticSearcher(NpgsqlDataSource dataSource, WhiteningStore
         // One round trip: a batch runs as one implicit transaction, so the local settings hold for the query after them.
         await using var batch = dataSource.CreateBatch();
         var settings = new NpgsqlBatchCommand("SELECT set_config('hnsw.ef_search', $1, true), set_config('hnsw.iterative_scan', 'relaxed_order', true)");
-        settings.Parameters.Add(new NpgsqlParameter { Value = EfSearchFor(_options.EfSearch, limit * ChunksPerPost).ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        settings.Parameters.Add(new NpgsqlParameter { Value = EfSearchFor(_options.EfSearch, rows).ToString(System.Globalization.CultureInfo.InvariantCulture) });
         var nearest = new NpgsqlBatchCommand(sql);
         nearest.Parameters.AddWithValue("query", active is null ? new Vector(queryVector) : ReducedVectors.ToStored(queryVector));
         nearest.Parameters.AddWithValue("exclude", excludeCid ?? -1L);
-        nearest.Parameters.AddWithValue("k", limit * ChunksPerPost);
+        nearest.Parameters.AddWithValue("k", rows);
         batch.BatchCommands.Add(settings);
         batch.BatchCommands.Add(nearest);
-        var best = new Dictionary<long, SemanticHit>();
+        List<NearChunk> chunks = [];
         await using (var reader = await batch.ExecuteReaderAsync(cancellationToken))
         {
             await reader.NextResultAsync(cancellationToken);
             while (await reader.ReadAsync(cancellationToken))
             {
-                var (chunkId, cid, similarity) = (reader.GetInt64(0), reader.GetInt64(1), 1 - reader.GetDouble(2));
-                if (!best.TryGetValue(cid, out var hit) || similarity > hit.Similarity || similarity == hit.Similarity && chunkId < hit.ChunkId)
-                {
-                    best[cid] = new SemanticHit(cid, similarity, chunkId);
-                }
+                chunks.Add(new NearChunk(reader.GetInt64(0), reader.GetInt64(1), 1 - reader.GetDouble(2)));
+            }
+        }
+        return BestPerPost(chunks, limit);
+    }
+
+    /// <summary>Each post's most similar chunk (ties by chunk id), the <paramref name="limit"/> best posts first (ties by cid).</summary>
+    private static List<SemanticHit> BestPerPost(IEnumerable<NearChunk> chunks, int limit)
+    {
+        var best = new Dictionary<long, SemanticHit>();
+        foreach (var (chunkId, cid, similarity) in chunks)
+        {
+            if (!best.TryGetValue(cid, out var hit) || similarity > hit.Similarity || similarity == hit.Similarity && chunkId < hit.ChunkId)
+            {
+                best[cid] = new SemanticHit(cid, similarity, chunkId);
             }
         }
         return best.Values.OrderByDescending(h => h.Similarity).ThenBy(h => h.Cid).Take(limit).ToList();

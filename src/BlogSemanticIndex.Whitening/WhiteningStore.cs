@@ -46,6 +46,9 @@ public sealed partial class WhiteningStore(NpgsqlDataSource dataSource, Whitenin
     private const string UnlockSql = "SELECT pg_advisory_unlock(hashtext(current_schema() || ':bsi_whitening_build'), @version)";
 
     private readonly WhiteningOptions _options = options ?? new WhiteningOptions();
+
+    /// <summary>Whether searches use the live version (<c>Whitening:Enabled</c>); when not, they search the raw vectors.</summary>
+    public bool Enabled => _options.Enabled;
     private readonly ILogger _logger = logger ?? (ILogger)NullLogger.Instance;
 
     // A version's model never changes once saved, so it is read once per process.

@@ -7,6 +7,7 @@ using Lucene.Net.Index;
 using Lucene.Net.Search;
 using Lucene.Net.Store;
 using Lucene.Net.Util;
+using BlogSemanticIndex.Search.NodeIndexes;
 
 namespace BlogSemanticIndex.Search.Keyword;
 
@@ -25,7 +26,7 @@ public sealed record KeywordDocument(long Cid, int Length, IReadOnlyList<(string
 /// from live documents only (<see cref="LiveStatisticsSearcher"/>): Lucene's own statistics count replaced and
 /// deleted documents until a merge removes them.
 /// </remarks>
-public sealed class LuceneKeywordIndex : IDisposable
+public sealed class LuceneKeywordIndex : NodeIndex, IDisposable
 {
     private const string TextField = "text";
     private const string IdField = "id";
@@ -39,27 +40,19 @@ public sealed class LuceneKeywordIndex : IDisposable
 
     private readonly System.Threading.Lock _swap = new();
     private State? _state;
-    private long _currentAtTicks;
 
     private sealed record State(IndexWriter Writer, SearcherManager Searchers);
 
-    /// <summary>Whether a build finished: until then the keyword leg ranks in PostgreSQL.</summary>
-    public bool IsReady => Volatile.Read(ref _state) is not null;
+    public override string Name => "keyword index";
 
-    /// <summary>The index generation (<c>index_generation</c>) of the store state this index holds; searches see at least it.</summary>
-    public long AppliedGeneration { get; private set; }
+    public override string FallbackWhileBuilding => "keyword ranking runs in PostgreSQL";
+
+    public override bool IsReady => Volatile.Read(ref _state) is not null;
+
+    public override (string Unit, int Count) Size => ("posts", Documents);
 
     /// <summary>Posts in the index (live documents of the current snapshot).</summary>
     public int Documents { get; private set; }
-
-    /// <summary>When the index last held every change committed to the store (the start of the poll that found it current).</summary>
-    public DateTimeOffset? CurrentAt => Interlocked.Read(ref _currentAtTicks) is var ticks and > 0 ? new DateTimeOffset(ticks, TimeSpan.Zero) : null;
-
-    /// <summary>How far behind the store the index may be at <paramref name="now"/>: the time since it was last known current.</summary>
-    public TimeSpan? LagAt(DateTimeOffset now) => CurrentAt is { } current ? (now - current < TimeSpan.Zero ? TimeSpan.Zero : now - current) : null;
-
-    /// <summary>Records that every change committed before <paramref name="pollStartedAt"/> is applied.</summary>
-    public void MarkCurrent(DateTimeOffset pollStartedAt) => Interlocked.Exchange(ref _currentAtTicks, pollStartedAt.UtcTicks);
 
     /// <summary>
     /// Replaces the whole index by <paramref name="documents"/>, the store at the generation <paramref name="generation"/>

@@ -70,9 +70,14 @@ public static class BsiHost
         {
             health.AddCachedCheck<BlogSourceHealthCheck>("blog");
         }
-        if (configuration.GetSection(SearchOptions.SectionName).Get<SearchOptions>() is not { UsesLuceneKeywordIndex: false })
+        var searchOptions = configuration.GetSection(SearchOptions.SectionName).Get<SearchOptions>() ?? new SearchOptions();
+        if (searchOptions.UsesLuceneKeywordIndex)
         {
-            health.AddCachedCheck<Search.Keyword.KeywordIndexHealthCheck>("keywordIndex");
+            health.AddCachedCheck<Search.NodeIndexes.NodeIndexHealthCheck<Search.Keyword.LuceneKeywordIndex>>("keywordIndex");
+        }
+        if (searchOptions.UsesNodeVectorIndex)
+        {
+            health.AddCachedCheck<Search.NodeIndexes.NodeIndexHealthCheck<Search.Vectors.NodeVectorIndex>>("vectorIndex");
         }
 
         var app = builder.Build();

@@ -54,8 +54,11 @@ internal static class MetricsEndpoint
         Metrics.DefaultRegistry.AddBeforeCollectCallback(indexStatus.UpdateAsync);
         if (app.Services.GetService<Search.Keyword.LuceneKeywordIndex>() is { } keywordIndex)
         {
-            var keywordIndexMetrics = new KeywordIndexMetrics(keywordIndex);
-            Metrics.DefaultRegistry.AddBeforeCollectCallback(keywordIndexMetrics.Update);
+            Metrics.DefaultRegistry.AddBeforeCollectCallback(new NodeIndexMetrics("bsi_keyword_index", keywordIndex).Update);
+        }
+        if (app.Services.GetService<Search.Vectors.NodeVectorIndex>() is { } vectorIndex)
+        {
+            Metrics.DefaultRegistry.AddBeforeCollectCallback(new NodeIndexMetrics("bsi_vector_index", vectorIndex).Update);
         }
 
         app.UseHttpMetrics(http =>

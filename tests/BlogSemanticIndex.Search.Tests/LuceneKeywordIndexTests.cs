@@ -1,4 +1,5 @@
 using BlogSemanticIndex.Search.Keyword;
+using BlogSemanticIndex.Search.NodeIndexes;
 using BlogSemanticIndex.TestSupport;
 using BlogSemanticIndex.Whitening;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -14,8 +15,8 @@ namespace BlogSemanticIndex.Search.Tests;
 public sealed class LuceneKeywordIndexTests
 {
     private static KeywordIndexSync Sync(TestIndexDatabase database, LuceneKeywordIndex index) =>
-        new(index, new KeywordChangeFeed(database.DataSource), Options.Create(new SearchOptions()), NullLogger<KeywordIndexSync>.Instance,
-            TimeProvider.System);
+        new(index, new KeywordChangeFeed(database.DataSource), new ChangeSequence(database.DataSource), Options.Create(new SearchOptions()),
+            NullLogger<KeywordIndexSync>.Instance, TimeProvider.System);
 
     private static async Task ExecuteAsync(TestIndexDatabase database, string sql)
     {

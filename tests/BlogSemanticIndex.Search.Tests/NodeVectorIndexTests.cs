@@ -1,0 +1,196 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using BlogSemanticIndex.Search.NodeIndexes;
+using BlogSemanticIndex.Search.Vectors;
+using BlogSemanticIndex.Storage;
+using BlogSemanticIndex.TestSupport.Search;
+using BlogSemanticIndex.Whitening;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace BlogSemanticIndex.Search.Tests;
+
+/// <summary>
+/// The node's HNSW graph of the searched vectors: its nearest chunks against exact search, removals that never come back,
+/// searches beside changes, and, over the real store and encoder, the semantic leg through it ranking as pgvector does
+/// and following hidden posts and whitening switches.
+/// </summary>
+[Collection(EncoderCollectionDefinition.Name)]
+public sealed class NodeVectorIndexTests(EncoderFixture encoder)
+{
+    private static readonly VectorSpace RandomSpace = new(1, 0, 32, null);
+
+    private static float[] RandomUnitVector(Random random, int dims)
+    {
+        var vector = new float[dims];
+        for (var i = 0; i < dims; i++)
+        {
+            vector[i] = (float)(random.NextDouble() * 2 - 1);
+        }
+        TensorPrimitives.Divide(vector, TensorPrimitives.Norm(vector), vector);
+        return vector;
+    }
+
+    /// <summary><paramref name="posts"/> posts of three chunks each, chunk ids from <paramref name="firstChunk"/>.</summary>
+    private static List<ChunkEntry> RandomChunks(Random random, long firstCid, int posts, long firstChunk) =>
+        [.. Enumerable.Range(0, posts * 3).Select(i => new ChunkEntry(firstChunk + i, firstCid + i / 3, RandomUnitVector(random, RandomSpace.Dimensions)))];
+
+    private static async IAsyncEnumerable<ChunkEntry> Stream(IEnumerable<ChunkEntry> chunks, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        foreach (var chunk in chunks)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            await Task.Yield();
+            yield return chunk;
+        }
+    }
+
+    private static List<long> ExactNearest(IEnumerable<ChunkEntry> chunks, float[] query, int rows) =>
+        [.. chunks.OrderByDescending(c => TensorPrimitives.CosineSimilarity(c.Vector, query)).ThenBy(c => c.ChunkId).Take(rows).Select(c => c.ChunkId)];
+
+    [Fact]
+    public async Task Nearest_chunks_match_exact_search_and_removed_posts_never_come_back()
+    {
+        var random = new Random(7);
+        var chunks = RandomChunks(random, firstCid: 1, posts: 1000, firstChunk: 1);
+        using var index = new NodeVectorIndex(expansionSearch: 100);
+        Assert.Null(await index.NearestAsync(RandomSpace, chunks[0].Vector, 10, null, default));
+        await index.RebuildAsync(Stream(chunks), () => (5, RandomSpace), default);
+        Assert.True(index.IsReady);
+        Assert.Equal((5, 3000), (index.AppliedGeneration, index.Size.Count));
+        // Another space (a whitening switch the graph was not rebuilt for yet): the caller searches PostgreSQL.
+        Assert.Null(await index.NearestAsync(RandomSpace with { WhiteningVersion = 2 }, chunks[0].Vector, 10, null, default));
+
+        var found = 0;
+        for (var q = 0; q < 50; q++)
+        {
+            var query = RandomUnitVector(random, RandomSpace.Dimensions);
+            var nearest = (await index.NearestAsync(RandomSpace, query, 40, null, default))!;
+            Assert.Equal(40, nearest.Count);
+            Assert.Equal(nearest.OrderByDescending(n => n.Similarity), nearest);
+            Assert.All(nearest, n => Assert.Equal(TensorPrimitives.CosineSimilarity(chunks[(int)n.ChunkId - 1].Vector, query), n.Similarity, 4));
+            found += ExactNearest(chunks, query, 40).Intersect(nearest.Select(n => n.ChunkId)).Count();
+        }
+        Assert.True(found >= 0.98 * 50 * 40, $"recall@40 {found / (50.0 * 40):F3}");
+
+        // A post's own chunk finds it first; left out, the rows are still filled by other posts.
+        var own = await index.NearestAsync(RandomSpace, chunks[30].Vector, 5, null, default);
+        Assert.Equal((chunks[30].ChunkId, chunks[30].Cid), (own![0].ChunkId, own[0].Cid));
+        var others = await index.NearestAsync(RandomSpace, chunks[30].Vector, 5, excludeCid: chunks[30].Cid, default);
+        Assert.Equal(5, others!.Count);
+        Assert.DoesNotContain(others, n => n.Cid == chunks[30].Cid);
+
+        // Hide 100 posts, rewrite 50 (new chunk ids), add 20: each searched by its own vectors afterwards.
+        var hidden = Enumerable.Range(1, 100).Select(i => (long)i * 10).ToList();
+        var rewritten = Enumerable.Range(1, 50).Select(i => (long)i * 10 + 3).ToList();
+        var replacements = rewritten.SelectMany((cid, i) => RandomChunks(random, cid, 1, 10_000 + i * 3)).ToList();
+        var added = RandomChunks(random, firstCid: 2001, posts: 20, firstChunk: 20_000);
+        index.Apply([.. hidden, .. rewritten, .. added.Select(c => c.Cid).Distinct()], [.. replacements, .. added], 6);
+        Assert.Equal(6, index.AppliedGeneration);
+        Assert.Equal(3000 - 300 + 60, index.Size.Count);
+        foreach (var gone in chunks.Where(c => hidden.Contains(c.Cid) || rewritten.Contains(c.Cid)))
+        {
+            var nearest = (await index.NearestAsync(RandomSpace, gone.Vector, 10, null, default))!;
+            Assert.DoesNotContain(nearest, n => hidden.Contains(n.Cid) || n.ChunkId == gone.ChunkId);
+        }
+        foreach (var fresh in replacements.Concat(added))
+        {
+            var nearest = (await index.NearestAsync(RandomSpace, fresh.Vector, 1, null, default))!;
+            Assert.Equal((fresh.ChunkId, fresh.Cid), (nearest[0].ChunkId, nearest[0].Cid));
+        }
+    }
+
+    [Fact]
+    public async Task Searches_run_beside_changes_that_grow_and_thin_the_graph()
+    {
+        var random = new Random(11);
+        var chunks = RandomChunks(random, firstCid: 1, posts: 200, firstChunk: 1);
+        using var index = new NodeVectorIndex(expansionSearch: 64);
+        await index.RebuildAsync(Stream(chunks), () => (1, RandomSpace), default);
+        var queries = Enumerable.Range(0, 64).Select(_ => RandomUnitVector(random, RandomSpace.Dimensions)).ToList();
+        using var stop = new CancellationTokenSource();
+        var searched = 0;
+        var searchers = Enumerable.Range(0, 8).Select(s => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                var nearest = await index.NearestAsync(RandomSpace, queries[Interlocked.Increment(ref searched) % queries.Count], 20, null, default);
+                Assert.NotNull(nearest);
+                Assert.InRange(nearest.Count, 1, 20);
+            }
+        })).ToList();
+        // Twenty batches: each adds 60 posts (the graph grows past its capacity several times) and hides 30 live ones.
+        var live = chunks.GroupBy(c => c.Cid).ToDictionary(g => g.Key, g => g.Count());
+        var next = 1000L;
+        for (var batch = 0; batch < 20; batch++)
+        {
+            var fresh = RandomChunks(random, firstCid: next, posts: 60, firstChunk: next * 3);
+            var hidden = live.Keys.OrderBy(_ => random.Next()).Take(30).ToList();
+            index.Apply([.. fresh.Select(c => c.Cid).Distinct(), .. hidden], fresh, 2 + batch);
+            hidden.ForEach(cid => live.Remove(cid));
+            fresh.GroupBy(c => c.Cid).ToList().ForEach(g => live[g.Key] = g.Count());
+            next += 60;
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(searchers);
+        Assert.True(searched > 100, $"only {searched} searches ran beside the changes");
+        Assert.Equal(live.Values.Sum(), index.Size.Count);
+        foreach (var query in queries)
+        {
+            Assert.All((await index.NearestAsync(RandomSpace, query, 50, null, default))!, n => Assert.True(live.ContainsKey(n.Cid)));
+        }
+    }
+
+    private static VectorIndexSync Sync(TestCorpus corpus, NodeVectorIndex index, WhiteningStore whitening) =>
+        new(index, new VectorChangeFeed(corpus.Database.DataSource, whitening), new ChangeSequence(corpus.Database.DataSource),
+            Options.Create(new SearchOptions()), NullLogger<VectorIndexSync>.Instance, TimeProvider.System);
+
+    [Fact]
+    public async Task The_semantic_leg_through_the_node_index_ranks_as_pgvector_and_follows_hidden_posts_and_whitening_switches()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        var ds = corpus.Database.DataSource;
+        var whitening = new WhiteningStore(ds);
+        var options = Options.Create(corpus.Options);
+        using var index = new NodeVectorIndex(corpus.Options.EfSearch);
+        var sync = Sync(corpus, index, whitening);
+        var throughPgvector = new SemanticSearcher(ds, whitening, encoder.Embedder, options);
+        var throughNode = new SemanticSearcher(ds, whitening, encoder.Embedder, options, vectorIndex: index);
+        string[] queries = ["my database is slow", "bake bread at home", TestCorpus.DocumentText(7), "向量检索"];
+
+        // Raw vectors are compared in 32-bit floats on both sides; a whitened query reaches pgvector as halfvec (~3 digits).
+        async Task AssertSameRankingAsync(double tolerance)
+        {
+            foreach (var query in queries)
+            {
+                var expected = await throughPgvector.SearchAsync(query, 50);
+                var actual = await throughNode.SearchAsync(query, 50);
+                Assert.Equal(expected.Select(h => (h.Cid, h.ChunkId)), actual.Select(h => (h.Cid, h.ChunkId)));
+                Assert.All(expected.Zip(actual), p => Assert.True(Math.Abs(p.First.Similarity - p.Second.Similarity) < tolerance, $"{p.First} {p.Second}"));
+            }
+        }
+
+        await sync.CatchUpAsync(default);
+        var raw = index.Space;
+        Assert.Equal(0, raw?.WhiteningVersion);
+        await AssertSameRankingAsync(1e-5);
+
+        // A hidden post leaves the store (its chunks with it) and the graph at the next poll, searched by its own text.
+        await using (var command = ds.CreateCommand("DELETE FROM posts WHERE cid = 7"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        await sync.CatchUpAsync(default);
+        Assert.Equal(raw, index.Space);
+        Assert.DoesNotContain(await throughNode.SearchAsync(TestCorpus.DocumentText(7), 50), h => h.Cid == 7);
+        await AssertSameRankingAsync(1e-5);
+
+        // A whitening switch: the next poll builds the graph of the new version's table, and searches go to it.
+        var model = (await new IndexWriter(ds).GetActiveModelAsync())!;
+        var build = await whitening.FitAsync(model.Id, new WhiteningParameters(1.0, 0.5, 8));
+        Assert.True(build.Activated);
+        await sync.CatchUpAsync(default);
+        Assert.Equal(new VectorSpace(model.Id, build.Version, 8, WhiteningStore.TableName(build.Version)), index.Space);
+        await AssertSameRankingAsync(2e-3);
+    }
+}

@@ -153,7 +153,7 @@ try
         ["Search:EfSearch"] = efSearch.ToString(CultureInfo.InvariantCulture),
         // Every client of the benchmark is 127.0.0.1; the per-address limit (600/min by default) would answer 429s.
         ["Search:RateLimitPerMinute"] = "0",
-    }.Concat(ServerSettings()).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value), TimeSpan.FromMinutes(3)))
+    }.Concat(ServerSettings()).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value), TimeSpan.FromMinutes(6)))
     {
         Console.WriteLine($"bsi serve (pid {bsi.ProcessId}) healthy at {bsi.Address}");
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = bsi.Address };

@@ -193,4 +193,36 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
         Assert.Equal(new VectorSpace(model.Id, build.Version, 8, WhiteningStore.TableName(build.Version)), index.Space);
         await AssertSameRankingAsync(2e-3);
     }
+
+    [Fact]
+    public async Task A_ranking_from_a_lagging_graph_is_not_cached()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        var ds = corpus.Database.DataSource;
+        var whitening = new WhiteningStore(ds);
+        var options = Options.Create(corpus.Options);
+        using var index = new NodeVectorIndex(corpus.Options.EfSearch);
+        var sync = Sync(corpus, index, whitening);
+        await sync.CatchUpAsync(default);
+        var search = new SearchService(ds, new Keyword.KeywordSearcher(ds), new SemanticSearcher(ds, whitening, encoder.Embedder, options, vectorIndex: index),
+            options, rankingCache: new RankingCache(ds, options, vectorIndex: index));
+        var query = TestCorpus.DocumentText(7);
+        async Task<(int Total, List<long> Cids)> SearchAsync() =>
+            (await search.SearchAsync(query, SearchMode.Semantic, 1, 50)) is var page ? (page.Total, [.. page.Hits.Select(h => h.Cid)]) : default;
+        var before = await SearchAsync();
+        Assert.Equal(7, before.Cids[0]);
+
+        // Post 7 is hidden; the graph has not polled yet, so its ranking still has post 7 (the page leaves it out, since
+        // its post row is gone, but the total counts it). That ranking is not cached under the new generation: after the
+        // poll the next search is right.
+        await using (var command = ds.CreateCommand("DELETE FROM posts WHERE cid = 7"))
+        {
+            await command.ExecuteNonQueryAsync();
+        }
+        var lagging = await SearchAsync();
+        Assert.Equal(before.Total, lagging.Total);
+        Assert.DoesNotContain(7, lagging.Cids);
+        await sync.CatchUpAsync(default);
+        Assert.Equal(before.Total - 1, (await SearchAsync()).Total);
+    }
 }

@@ -69,6 +69,18 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.DemoService servic
         Assert.InRange(metrics.Value("bsi_keyword_index_lag_seconds"), 0, 2);
         Assert.Equal(await service.CountAsync("SELECT value FROM index_generation"), metrics.Value("bsi_keyword_index_generation"));
 
+        // And its HNSW graph of the searched vectors holds every chunk.
+        var vectorDeadline = DateTime.UtcNow.AddSeconds(10);
+        while (!(metrics.TryValue("bsi_vector_index_chunks", out var vectorChunks) && vectorChunks == metrics.Value("bsi_index_chunks"))
+            && DateTime.UtcNow < vectorDeadline)
+        {
+            await Task.Delay(250);
+            (_, metrics) = await service.ScrapeAsync();
+        }
+        Assert.Equal(1, metrics.Value("bsi_vector_index_ready"));
+        Assert.Equal(metrics.Value("bsi_index_chunks"), metrics.Value("bsi_vector_index_chunks"));
+        Assert.InRange(metrics.Value("bsi_vector_index_lag_seconds"), 0, 2);
+
         // Every distinct chunk text was run through the encoder once, and that took time.
         Assert.Contains("# TYPE bsi_embedded_chunks_total counter", metrics.Text);
         Assert.Equal(await service.CountAsync("SELECT count(DISTINCT text_hash) FROM chunk_embeddings"), metrics.Value("bsi_embedded_chunks_total"));

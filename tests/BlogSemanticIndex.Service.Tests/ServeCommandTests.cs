@@ -36,6 +36,10 @@ public sealed class ServeCommandTests
         var keywordIndexCheck = health.RootElement.GetProperty("checks").GetProperty("keywordIndex");
         Assert.True(keywordIndexCheck.GetProperty("data").GetProperty("ready").GetBoolean());
         Assert.InRange(keywordIndexCheck.GetProperty("data").GetProperty("lagSeconds").GetDouble(), 0, 5);
+        // So is its vector index, holding nothing while no encoder model is active.
+        var vectorIndexCheck = health.RootElement.GetProperty("checks").GetProperty("vectorIndex");
+        Assert.True(vectorIndexCheck.GetProperty("data").GetProperty("ready").GetBoolean());
+        Assert.Equal(0, vectorIndexCheck.GetProperty("data").GetProperty("chunks").GetInt32());
 
         // Twice, as a terminal's Ctrl+C under `dotnet run` or `kill` of a process group delivers it: the second signal
         // must not crash the shutdown the first one started.

@@ -26,10 +26,11 @@ internal sealed class NodeVectorIndexBench : IDisposable
     /// <summary>How long reading the vectors and building the graph took.</summary>
     public TimeSpan BuildTime { get; }
 
-    public static async Task<NodeVectorIndexBench> BuildAsync(NpgsqlDataSource dataSource, int efSearch)
+    /// <param name="graph">The graph's m and ef_construction, when not the shipped ones (<c>--node-graph</c>).</param>
+    public static async Task<NodeVectorIndexBench> BuildAsync(NpgsqlDataSource dataSource, int expansionSearch, (int M, int EfConstruction)? graph = null)
     {
         var clock = Stopwatch.StartNew();
-        var index = new NodeVectorIndex(efSearch);
+        var index = graph is { } settings ? new NodeVectorIndex(expansionSearch, settings.M, settings.EfConstruction) : new NodeVectorIndex(expansionSearch);
         var head = new StrongBox<(long Generation, VectorSpace? Space)>();
         var chunks = new List<ChunkEntry>();
         await index.RebuildAsync(Kept(new VectorChangeFeed(dataSource, new WhiteningStore(dataSource)).ReadAllAsync(head, default), chunks), () => head.Value, default);

@@ -128,9 +128,12 @@ try
         $"(embedding::vector({encoder.Dimensions}))", raw, query => new Pgvector.Vector(query), [efSearch]));
     PrintRecall();
     // The service's own graph (Search:VectorIndex node), built as a node builds it, over the same vectors.
-    using var nodeIndex = await NodeVectorIndexBench.BuildAsync(dataSource, efSearch);
+    // --node-graph M,EF_CONSTRUCTION builds it with other settings than the shipped ones, to compare recall and speed.
+    var nodeGraph = Arg("--node-graph")?.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() is [var graphM, var graphEfConstruction]
+        ? (graphM, graphEfConstruction) : ((int, int)?)null;
+    using var nodeIndex = await NodeVectorIndexBench.BuildAsync(dataSource, SemanticSearcher.NodeGraphExpansion(new SearchOptions { EfSearch = efSearch }), nodeGraph);
     var nodeRecall = await nodeIndex.PostRecallAt10(whitened, legRows);
-    Console.WriteLine($"Node vector index (USearch, as the service builds it): built from the searched table in {nodeIndex.BuildTime.TotalSeconds:F0} s; " +
+    Console.WriteLine($"Node vector index (USearch, {(nodeGraph is { } g ? $"m {g.Item1}, ef_construction {g.Item2}" : "as the service builds it")}): built from the searched table in {nodeIndex.BuildTime.TotalSeconds:F0} s; " +
         $"recall@10 of the top 10 posts of its {legRows} rows against exact search {nodeRecall:F3} ({recallSet.Count} queries)");
     if (args.Contains("--recall-only"))
     {

@@ -41,7 +41,7 @@ public static class SearchServiceCollectionExtensions
         services.TryAddSingleton<ChangeSequence>();
         if (searchOptions.UsesNodeVectorIndex)
         {
-            services.TryAddSingleton(_ => new NodeVectorIndex(searchOptions.EfSearch));
+            services.TryAddSingleton(_ => new NodeVectorIndex(SemanticSearcher.NodeGraphExpansion(searchOptions)));
             services.TryAddSingleton<VectorChangeFeed>();
             services.AddHostedService<VectorIndexSync>();
         }

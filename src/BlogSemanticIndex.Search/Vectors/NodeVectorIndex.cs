@@ -17,10 +17,14 @@ namespace BlogSemanticIndex.Search.Vectors;
 /// added as the change sequence says, and the graph is rebuilt once removed chunks pass a quarter of the live ones
 /// (USearch reuses their slots, but a graph thinned by removals loses recall).
 /// </remarks>
-public sealed class NodeVectorIndex(int expansionSearch) : NodeIndex, IDisposable
+/// <param name="expansionSearch">The search's candidate list (raised to the rows asked for), as pgvector's <c>ef_search</c>.</param>
+/// <param name="connectivity">Links per node (<c>m</c>).</param>
+/// <param name="expansionAdd">The candidate list while adding (<c>ef_construction</c>).</param>
+public sealed class NodeVectorIndex(int expansionSearch, int connectivity = NodeVectorIndex.DefaultConnectivity, int expansionAdd = NodeVectorIndex.DefaultExpansionAdd)
+    : NodeIndex, IDisposable
 {
-    private const ulong Connectivity = 16;
-    private const ulong ExpansionAdd = 200;
+    public const int DefaultConnectivity = 16;
+    public const int DefaultExpansionAdd = 200;
     private const ScalarKind Scalars = ScalarKind.Float32;
 
     private Graph? _graph;
@@ -106,7 +110,7 @@ public sealed class NodeVectorIndex(int expansionSearch) : NodeIndex, IDisposabl
         {
             if (space is not null)
             {
-                graph = new Graph(space, new USearchIndex(MetricKind.Cos, Scalars, (ulong)space.Dimensions, Connectivity, ExpansionAdd, (ulong)expansionSearch));
+                graph = new Graph(space, new USearchIndex(MetricKind.Cos, Scalars, (ulong)space.Dimensions, (ulong)connectivity, (ulong)expansionAdd, (ulong)expansionSearch));
                 if (all.Count > 0)
                 {
                     // One call: the graph grows to its size once, then adds on this thread alone (nothing searches it yet).

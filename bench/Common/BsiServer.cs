@@ -158,6 +158,11 @@ internal sealed class BsiServer : IAsyncDisposable
         }
         await _drain;
         _process.Dispose();
+        // The server's console output outlives the folder, so a failed request can be looked up after the run.
+        File.Copy(LogPath, KeptLogPath, overwrite: true);
         Directory.Delete(_folder, recursive: true);
     }
+
+    /// <summary>Where the last server's console output is kept once it has stopped.</summary>
+    public static string KeptLogPath => Path.Combine(Path.GetTempPath(), "bsi-bench-serve.log");
 }

@@ -278,7 +278,12 @@ try
     Console.WriteLine($"Must show, HNSW recall@10 of the posts the semantic leg returns ({(legSearchesPgvector ? "pgvector" : "the node vector index")}): " +
         $"{postRecall:F3} (≥ 0.99: {Verdict(postRecall >= 0.99)}); " +
         $"of the index's own chunk top 10 at ef_search {efSearch}: {recalls.First(r => r.Unit == "chunks" && r.EfSearch == efSearch).RecallAt10:F3}");
-    return runs.Sum(r => r.Errors) == 0 ? 0 : 1;
+    if (runs.Sum(r => r.Errors) > 0)
+    {
+        Console.WriteLine($"Errors: the server's console output is kept in {BsiServer.KeptLogPath}");
+        return 1;
+    }
+    return 0;
 
     void PrintRecall()
     {

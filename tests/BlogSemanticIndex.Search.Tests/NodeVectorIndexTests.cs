@@ -141,19 +141,30 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
         }
     }
 
-    private static VectorIndexSync Sync(TestCorpus corpus, NodeVectorIndex index, WhiteningStore whitening) =>
-        new(index, new VectorChangeFeed(corpus.Database.DataSource, whitening), new ChangeSequence(corpus.Database.DataSource),
-            Options.Create(new SearchOptions()), NullLogger<VectorIndexSync>.Instance, TimeProvider.System);
+    /// <summary>The demo corpus in the real store, a node graph of it and the sync that keeps it current.</summary>
+    private sealed class NodeOverCorpus(TestCorpus corpus) : IAsyncDisposable
+    {
+        public TestCorpus Corpus { get; } = corpus;
+        public Npgsql.NpgsqlDataSource DataSource => Corpus.Database.DataSource;
+        public WhiteningStore Whitening { get; } = new(corpus.Database.DataSource);
+        public IOptions<SearchOptions> Options { get; } = Microsoft.Extensions.Options.Options.Create(corpus.Options);
+        public NodeVectorIndex Index { get; } = new(corpus.Options.EfSearch);
+
+        public VectorIndexSync Sync => new(Index, new VectorChangeFeed(DataSource, Whitening), new ChangeSequence(DataSource), Options,
+            NullLogger<VectorIndexSync>.Instance, TimeProvider.System);
+
+        public async ValueTask DisposeAsync()
+        {
+            Index.Dispose();
+            await Corpus.DisposeAsync();
+        }
+    }
 
     [Fact]
     public async Task The_semantic_leg_through_the_node_index_ranks_as_pgvector_and_follows_hidden_posts_and_whitening_switches()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
-        var ds = corpus.Database.DataSource;
-        var whitening = new WhiteningStore(ds);
-        var options = Options.Create(corpus.Options);
-        using var index = new NodeVectorIndex(corpus.Options.EfSearch);
-        var sync = Sync(corpus, index, whitening);
+        await using var node = new NodeOverCorpus(await TestCorpus.CreateAsync(encoder.Encoder));
+        var (ds, whitening, options, index, sync) = (node.DataSource, node.Whitening, node.Options, node.Index, node.Sync);
         var throughPgvector = new SemanticSearcher(ds, whitening, encoder.Embedder, options);
         var throughNode = new SemanticSearcher(ds, whitening, encoder.Embedder, options, vectorIndex: index);
         string[] queries = ["my database is slow", "bake bread at home", TestCorpus.DocumentText(7), "向量检索"];
@@ -197,12 +208,8 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
     [Fact]
     public async Task A_ranking_from_a_lagging_graph_is_not_cached()
     {
-        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
-        var ds = corpus.Database.DataSource;
-        var whitening = new WhiteningStore(ds);
-        var options = Options.Create(corpus.Options);
-        using var index = new NodeVectorIndex(corpus.Options.EfSearch);
-        var sync = Sync(corpus, index, whitening);
+        await using var node = new NodeOverCorpus(await TestCorpus.CreateAsync(encoder.Encoder));
+        var (ds, whitening, options, index, sync) = (node.DataSource, node.Whitening, node.Options, node.Index, node.Sync);
         await sync.CatchUpAsync(default);
         var search = new SearchService(ds, new Keyword.KeywordSearcher(ds), new SemanticSearcher(ds, whitening, encoder.Embedder, options, vectorIndex: index),
             options, rankingCache: new RankingCache(ds, options, vectorIndex: index));

@@ -57,26 +57,14 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.DemoService servic
         Assert.Equal(await service.CountAsync("SELECT count(*) FROM chunks"), metrics.Value("bsi_index_chunks"));
 
         // This node's Lucene keyword index follows the store within a poll (250 ms) or so.
-        var keywordDeadline = DateTime.UtcNow.AddSeconds(10);
-        while (!(metrics.TryValue("bsi_keyword_index_posts", out var keywordPosts) && keywordPosts == metrics.Value("bsi_index_posts"))
-            && DateTime.UtcNow < keywordDeadline)
-        {
-            await Task.Delay(250);
-            (_, metrics) = await service.ScrapeAsync();
-        }
+        metrics = await ScrapeUntilAsync("bsi_keyword_index_posts", "bsi_index_posts");
         Assert.Equal(1, metrics.Value("bsi_keyword_index_ready"));
         Assert.Equal(metrics.Value("bsi_index_posts"), metrics.Value("bsi_keyword_index_posts"));
         Assert.InRange(metrics.Value("bsi_keyword_index_lag_seconds"), 0, 2);
         Assert.Equal(await service.CountAsync("SELECT value FROM index_generation"), metrics.Value("bsi_keyword_index_generation"));
 
         // And its HNSW graph of the searched vectors holds every chunk.
-        var vectorDeadline = DateTime.UtcNow.AddSeconds(10);
-        while (!(metrics.TryValue("bsi_vector_index_chunks", out var vectorChunks) && vectorChunks == metrics.Value("bsi_index_chunks"))
-            && DateTime.UtcNow < vectorDeadline)
-        {
-            await Task.Delay(250);
-            (_, metrics) = await service.ScrapeAsync();
-        }
+        metrics = await ScrapeUntilAsync("bsi_vector_index_chunks", "bsi_index_chunks");
         Assert.Equal(1, metrics.Value("bsi_vector_index_ready"));
         Assert.Equal(metrics.Value("bsi_index_chunks"), metrics.Value("bsi_vector_index_chunks"));
         Assert.InRange(metrics.Value("bsi_vector_index_lag_seconds"), 0, 2);
@@ -94,6 +82,19 @@ public sealed class MetricsEndpointTests(MetricsEndpointTests.DemoService servic
 
         // prometheus-net's process and runtime metrics are kept.
         Assert.True(metrics.Value("process_cpu_seconds_total") > 0);
+    }
+
+    /// <summary>Scrapes until gauge <paramref name="follower"/> equals <paramref name="store"/> (10 s at most), and returns the last scrape.</summary>
+    private async Task<PrometheusText> ScrapeUntilAsync(string follower, string store)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var (_, metrics) = await service.ScrapeAsync();
+        while (!(metrics.TryValue(follower, out var value) && value == metrics.Value(store)) && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            (_, metrics) = await service.ScrapeAsync();
+        }
+        return metrics;
     }
 
     /// <summary>One <c>bsi serve</c> over a 40-post demo blog for the class: it polls every 2 s and serves /metrics behind <see cref="Token"/>.</summary>

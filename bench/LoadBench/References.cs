@@ -10,8 +10,8 @@ namespace LoadBench;
 /// are compared with. Lucene.NET's BM25 top 10 over the same post texts (the keyword leg's reference), pgvector's
 /// <c>ORDER BY embedding &lt;=&gt; q LIMIT 10</c> on the searched table with vectors computed beforehand (the
 /// semantic leg's), the same with the query embedded and whitened per request (the least a semantic search
-/// does), and the leg's own candidate query (its 400 rows at its ef_search) against the same in this process
-/// (<see cref="InProcessHnsw"/>). They run in this process, so their CPU is the client column.
+/// does), and the leg's own candidate query (its 400 rows at its ef_search) against the same through the service's node
+/// graph built in this process (<see cref="NodeVectorIndexBench"/>). They run in this process, so their CPU is the client column.
 /// </summary>
 internal static class References
 {

@@ -30,6 +30,19 @@ internal static partial class SearchLogMessages
         "Vector index built: {Chunks} chunks of model {Model}, whitening version {Whitening}, at generation {Generation} in {Seconds:F1} s")]
     public static partial void VectorIndexBuilt(this ILogger logger, int chunks, int model, int whitening, long generation, double seconds);
 
+    [LoggerMessage(LogLevel.Information,
+        "Vector index taken up from {Folder}: {Chunks} chunks of model {Model}, whitening version {Whitening}, caught up to generation {Generation} in {Seconds:F1} s")]
+    public static partial void VectorIndexResumed(this ILogger logger, string folder, int chunks, int model, int whitening, long generation, double seconds);
+
+    [LoggerMessage(LogLevel.Information, "Vector index not taken up from {Folder} ({Reason}); building it")]
+    public static partial void VectorIndexNotResumed(this ILogger logger, string folder, string reason);
+
+    [LoggerMessage(LogLevel.Information, "Vector index saved to {Folder} at generation {Generation} in {Seconds:F1} s")]
+    public static partial void VectorIndexSaved(this ILogger logger, string folder, long generation, double seconds);
+
+    [LoggerMessage(LogLevel.Warning, "Vector index could not be saved to {Folder}; a restart will build it again")]
+    public static partial void VectorIndexNotSaved(this ILogger logger, Exception exception, string folder);
+
     [LoggerMessage(LogLevel.Information, "Keyword index: {PostCount} posts indexed so far")]
     public static partial void KeywordPostsIndexed(this ILogger logger, int postCount);
 

@@ -47,6 +47,28 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
     /// </summary>
     public string VectorIndex { get; set; } = "node";
 
+    /// <summary>
+    /// Where this node saves its vector graph (one folder per index store), so a restart takes it up and applies what
+    /// changed meanwhile instead of building it again (minutes at 100,000 chunks); empty: <c>blogsemanticindex/vector-index</c>
+    /// in the user's cache folder (<c>$XDG_CACHE_HOME</c>, else <c>~/.cache</c>). Derived data: safe to delete.
+    /// </summary>
+    public string VectorIndexFolder { get; set; } = "";
+
+    /// <summary>Whether the vector graph is saved (after each build, every <see cref="VectorIndexSaveInterval"/> while it changes, and at shutdown).</summary>
+    public bool SaveVectorIndex { get; set; } = true;
+
+    /// <summary>
+    /// How often a changing graph is saved again; a restart applies the changes since the save, which are kept for an
+    /// hour (<see cref="NodeIndexes.ChangeSequence.Retention"/>), so it must stay well under that.
+    /// </summary>
+    public TimeSpan VectorIndexSaveInterval { get; set; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The folder of saved vector graphs, <see cref="VectorIndexFolder"/> or its default.</summary>
+    public string VectorIndexFolderOrDefault => VectorIndexFolder is { Length: > 0 } folder ? folder : Path.Combine(
+        Environment.GetEnvironmentVariable("XDG_CACHE_HOME") is { Length: > 0 } cache
+            ? cache : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache"),
+        "blogsemanticindex", "vector-index");
+
     /// <summary>Whether this node searches its own HNSW graph of the vectors.</summary>
     public bool UsesNodeVectorIndex => VectorIndex.Equals("node", StringComparison.OrdinalIgnoreCase);
 
@@ -186,6 +208,10 @@ public sealed class SearchOptions : IValidatedSection<SearchOptions>
         if (ApiKey.Length is > 0 and < 16)
         {
             errors.Add($"{SectionName}:ApiKey is {ApiKey.Length} characters; allowed: empty (no key) or at least 16 characters.");
+        }
+        if (VectorIndexSaveInterval < TimeSpan.FromSeconds(1) || VectorIndexSaveInterval > TimeSpan.FromMinutes(30))
+        {
+            errors.Add($"{SectionName}:VectorIndexSaveInterval is {VectorIndexSaveInterval}; allowed: 00:00:01 to 00:30:00 (changes are kept for an hour).");
         }
         if (Timeout < TimeSpan.FromMilliseconds(100) || Timeout > TimeSpan.FromMinutes(1))
         {

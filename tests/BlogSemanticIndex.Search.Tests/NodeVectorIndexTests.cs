@@ -5,7 +5,9 @@ using BlogSemanticIndex.Search.Vectors;
 using BlogSemanticIndex.Storage;
 using BlogSemanticIndex.TestSupport.Search;
 using BlogSemanticIndex.Whitening;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Options;
 
 namespace BlogSemanticIndex.Search.Tests;
@@ -141,6 +143,76 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
         }
     }
 
+    [Fact]
+    public async Task A_saved_graph_is_taken_up_with_the_changes_since_its_save_and_searches_as_the_one_saved()
+    {
+        var random = new Random(5);
+        var chunks = RandomChunks(random, firstCid: 1, posts: 1000, firstChunk: 1);
+        var folder = Directory.CreateTempSubdirectory("bsi-vector-index-").FullName;
+        try
+        {
+            using var saved = new NodeVectorIndex(expansionSearch: 100);
+            await saved.RebuildAsync(Stream(chunks), () => (5, RandomSpace), default);
+            Assert.True(saved.SaveTo(folder, "store A"));
+            var queries = Enumerable.Range(0, 30).Select(_ => RandomUnitVector(random, RandomSpace.Dimensions)).ToList();
+
+            // Refused, and nothing searched, for another store, another space, changes no longer kept, or a store behind it.
+            static Task<VectorChanges?> Kept(long generation) => Task.FromResult<VectorChanges?>(new VectorChanges(generation, [], []));
+            foreach (var (store, space, changesSince) in new (string, VectorSpace, Func<long, Task<VectorChanges?>>)[]
+            {
+                ("store B", RandomSpace, Kept),
+                ("store A", RandomSpace with { WhiteningVersion = 3 }, Kept),
+                ("store A", RandomSpace, _ => Task.FromResult<VectorChanges?>(null)),
+                ("store A", RandomSpace, _ => Task.FromResult<VectorChanges?>(new VectorChanges(4, [], []))),
+            })
+            {
+                using var refused = new NodeVectorIndex(expansionSearch: 100);
+                Assert.NotNull(await refused.ResumeAsync(folder, store, space, changesSince));
+                Assert.False(refused.IsReady);
+                Assert.Null(await refused.NearestAsync(RandomSpace, queries[0], 10, null, default));
+            }
+
+            // Taken up as saved: the same nearest chunks, in the same order, at the saved candidate list.
+            using (var same = new NodeVectorIndex(expansionSearch: 100))
+            {
+                Assert.Null(await same.ResumeAsync(folder, "store A", RandomSpace, Kept));
+                Assert.Equal((5, 3000), (same.AppliedGeneration, same.Size.Count));
+                foreach (var query in queries)
+                {
+                    Assert.Equal(await saved.NearestAsync(RandomSpace, query, 40, null, default), await same.NearestAsync(RandomSpace, query, 40, null, default));
+                }
+            }
+
+            // With what changed since the save (100 posts hidden, 500 added: past the loaded graph's room) applied
+            // before any search sees it.
+            var hidden = Enumerable.Range(1, 100).Select(i => (long)i * 7).ToList();
+            var added = RandomChunks(random, firstCid: 5001, posts: 500, firstChunk: 50_000);
+            using var resumed = new NodeVectorIndex(expansionSearch: 100);
+            Assert.Null(await resumed.ResumeAsync(folder, "store A", RandomSpace,
+                generation => Task.FromResult<VectorChanges?>(generation == 5 ? new VectorChanges(9, [.. hidden, .. added.Select(c => c.Cid).Distinct()], added) : null)));
+            Assert.Equal((9, 3000 - 300 + 1500), (resumed.AppliedGeneration, resumed.Size.Count));
+            foreach (var gone in chunks.Where(c => hidden.Contains(c.Cid)))
+            {
+                Assert.DoesNotContain(await resumed.NearestAsync(RandomSpace, gone.Vector, 10, null, default) ?? [], n => hidden.Contains(n.Cid));
+            }
+            foreach (var fresh in added)
+            {
+                Assert.Equal((fresh.ChunkId, fresh.Cid), (await resumed.NearestAsync(RandomSpace, fresh.Vector, 1, null, default))![0] is var n ? (n.ChunkId, n.Cid) : default);
+            }
+            var recalled = 0;
+            var live = chunks.Where(c => !hidden.Contains(c.Cid)).Concat(added).ToList();
+            foreach (var query in queries)
+            {
+                recalled += ExactNearest(live, query, 40).Intersect((await resumed.NearestAsync(RandomSpace, query, 40, null, default))!.Select(n => n.ChunkId)).Count();
+            }
+            Assert.True(recalled >= 0.98 * 30 * 40, $"recall@40 after taking up {recalled / (30.0 * 40):F3}");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>The demo corpus in the real store, a node graph of it and the sync that keeps it current.</summary>
     private sealed class NodeOverCorpus(TestCorpus corpus) : IAsyncDisposable
     {
@@ -150,8 +222,17 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
         public IOptions<SearchOptions> Options { get; } = Microsoft.Extensions.Options.Options.Create(corpus.Options);
         public NodeVectorIndex Index { get; } = new(corpus.Options.EfSearch);
 
-        public VectorIndexSync Sync => new(Index, new VectorChangeFeed(DataSource, Whitening), new ChangeSequence(DataSource), Options,
-            NullLogger<VectorIndexSync>.Instance, TimeProvider.System);
+        public VectorIndexSync Sync => SyncOf(Index, NullLogger<VectorIndexSync>.Instance);
+
+        /// <summary>A sync of <paramref name="index"/> over this store, as a node starting with it would run.</summary>
+        public VectorIndexSync SyncOf(NodeVectorIndex index, ILogger<VectorIndexSync> logger) =>
+            new(index, new VectorChangeFeed(DataSource, Whitening), new ChangeSequence(DataSource), Options, logger, TimeProvider.System);
+
+        public async Task ExecuteAsync(string sql)
+        {
+            await using var command = DataSource.CreateCommand(sql);
+            await command.ExecuteNonQueryAsync();
+        }
 
         public async ValueTask DisposeAsync()
         {
@@ -203,6 +284,79 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
         await sync.CatchUpAsync(default);
         Assert.Equal(new VectorSpace(model.Id, build.Version, 8, WhiteningStore.TableName(build.Version)), index.Space);
         await AssertSameRankingAsync(2e-3);
+    }
+
+    [Fact]
+    public async Task A_restarted_node_takes_up_its_saved_graph_and_a_node_of_another_store_or_one_away_too_long_builds()
+    {
+        var folder = Directory.CreateTempSubdirectory("bsi-vector-index-").FullName;
+        try
+        {
+            var options = new SearchOptions { VectorIndexFolder = folder };
+            await using var node = new NodeOverCorpus(await TestCorpus.CreateAsync(encoder.Encoder, options));
+            var throughPgvector = new SemanticSearcher(node.DataSource, node.Whitening, encoder.Embedder, node.Options);
+            async Task<List<string>> StartAsync(NodeVectorIndex index)
+            {
+                var logger = new FakeLogger<VectorIndexSync>();
+                await node.SyncOf(index, logger).CatchUpAsync(default);
+                return [.. logger.Collector.GetSnapshot().Select(r => r.Message)];
+            }
+            var first = await StartAsync(node.Index);
+            Assert.Contains(first, m => m.StartsWith("Vector index built", StringComparison.Ordinal));
+            Assert.Contains(first, m => m.StartsWith("Vector index saved", StringComparison.Ordinal));
+
+            // Post 7 is hidden while the node is down; the restarted node takes up its graph, applies that, and ranks
+            // as pgvector does.
+            await node.ExecuteAsync("DELETE FROM posts WHERE cid = 7");
+            using var restarted = new NodeVectorIndex(options.EfSearch);
+            var second = await StartAsync(restarted);
+            Assert.Contains(second, m => m.StartsWith("Vector index taken up", StringComparison.Ordinal));
+            Assert.DoesNotContain(second, m => m.StartsWith("Vector index built", StringComparison.Ordinal));
+            var throughRestarted = new SemanticSearcher(node.DataSource, node.Whitening, encoder.Embedder, node.Options, vectorIndex: restarted);
+            foreach (var query in new[] { TestCorpus.DocumentText(7), "my database is slow", "向量检索" })
+            {
+                var expected = await throughPgvector.SearchAsync(query, 50);
+                Assert.Equal(expected.Select(h => (h.Cid, h.ChunkId)), (await throughRestarted.SearchAsync(query, 50)).Select(h => (h.Cid, h.ChunkId)));
+                Assert.DoesNotContain(expected, h => h.Cid == 7);
+            }
+
+            // Running, it saves what changed when it stops.
+            var sync = node.SyncOf(restarted, NullLogger<VectorIndexSync>.Instance);
+            await sync.StartAsync(default);
+            await node.ExecuteAsync("DELETE FROM posts WHERE cid = 8");
+            var head = await new ChangeSequence(node.DataSource).ReadGenerationAsync(default);
+            for (var waited = 0; restarted.AppliedGeneration != head && waited < 100; waited++)
+            {
+                await Task.Delay(100);
+            }
+            await sync.StopAsync(default);
+            using (var third = new NodeVectorIndex(options.EfSearch))
+            {
+                Assert.Contains(await StartAsync(third), m => m.StartsWith("Vector index taken up", StringComparison.Ordinal));
+                Assert.Equal(head, third.AppliedGeneration);
+            }
+
+            // Away longer than the changes are kept (the horizon is past the saved generation): built again.
+            await node.ExecuteAsync("DELETE FROM posts WHERE cid = 9");
+            await node.ExecuteAsync("UPDATE keyword_changes_horizon SET generation = (SELECT value FROM index_generation)");
+            using (var late = new NodeVectorIndex(options.EfSearch))
+            {
+                var messages = await StartAsync(late);
+                Assert.Contains(messages, m => m.StartsWith("Vector index not taken up", StringComparison.Ordinal) && m.Contains("no longer kept"));
+                Assert.Contains(messages, m => m.StartsWith("Vector index built", StringComparison.Ordinal));
+            }
+
+            // Another store saving to the same folder keeps its own graph there and never takes up this one.
+            await using var other = new NodeOverCorpus(await TestCorpus.CreateAsync(encoder.Encoder, options));
+            var logger = new FakeLogger<VectorIndexSync>();
+            await other.SyncOf(other.Index, logger).CatchUpAsync(default);
+            Assert.Contains(logger.Collector.GetSnapshot(), r => r.Message.StartsWith("Vector index built", StringComparison.Ordinal));
+            Assert.Equal(2, Directory.GetDirectories(folder).Length);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Text.Json;
 using BlogSemanticIndex.Search.NodeIndexes;
 using Cloud.Unum.USearch;
 
@@ -27,6 +28,10 @@ public sealed class NodeVectorIndex(int expansionSearch, int connectivity = Node
     public const int DefaultConnectivity = 16;
     public const int DefaultExpansionAdd = 200;
     private const ScalarKind Scalars = ScalarKind.Float32;
+    private const int SavedFormat = 1;
+    private const string GraphFile = "graph.usearch";
+    private const string PostsFile = "posts.bin";
+    private const string HeaderFile = "header.json";
 
     private Graph? _graph;
     private bool _ready;
@@ -111,11 +116,14 @@ public sealed class NodeVectorIndex(int expansionSearch, int connectivity = Node
         {
             if (space is not null)
             {
-                graph = new Graph(space, new USearchIndex(MetricKind.Cos, Scalars, (ulong)space.Dimensions, (ulong)connectivity, (ulong)expansionAdd, (ulong)expansionSearch));
-                if (all.Count > 0)
+                graph = new Graph(space, NewIndex(space.Dimensions));
+                // Room for all of them and some growth; then one thread adds. Concurrent adds can leave a node stored
+                // but unreachable by any search (USearch issue 735, open for 2.26.6): recall lost without a sign.
+                USearchNative.Reserve(graph.Index, Graph.CapacityFor(all.Count));
+                foreach (var chunk in all)
                 {
-                    // One call: the graph grows to its size once, then adds on this thread alone (nothing searches it yet).
-                    graph.Index.Add([.. all.Select(c => (ulong)c.ChunkId)], [.. all.Select(c => c.Vector)]);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    graph.Index.Add((ulong)chunk.ChunkId, chunk.Vector);
                 }
                 foreach (var post in all.GroupBy(c => c.Cid))
                 {
@@ -145,33 +153,136 @@ public sealed class NodeVectorIndex(int expansionSearch, int connectivity = Node
     /// </summary>
     public void Apply(IReadOnlyCollection<long> changedCids, IReadOnlyList<ChunkEntry> chunks, long generation)
     {
-        if (Volatile.Read(ref _graph) is not { } graph)
+        if (Volatile.Read(ref _graph) is { } graph)
         {
-            AppliedGeneration = generation;
-            return;
-        }
-        foreach (var cid in changedCids)
-        {
-            if (graph.ChunksOf.TryRemove(cid, out var gone))
-            {
-                foreach (var key in gone)
-                {
-                    graph.PostOf.TryRemove(key, out _);
-                    graph.Change(index => index.Remove(key), growing: false);
-                }
-                graph.Removed += gone.Length;
-            }
-        }
-        foreach (var post in chunks.GroupBy(c => c.Cid))
-        {
-            foreach (var chunk in post)
-            {
-                graph.Change(index => index.Add((ulong)chunk.ChunkId, chunk.Vector), growing: true);
-                graph.PostOf[(ulong)chunk.ChunkId] = post.Key;
-            }
-            graph.ChunksOf[post.Key] = [.. post.Select(c => (ulong)c.ChunkId)];
+            graph.Apply(changedCids, chunks);
         }
         AppliedGeneration = generation;
+    }
+
+    /// <summary>
+    /// Writes what it holds to <paramref name="folder"/>, replacing what was there: the graph, each chunk's post, and a
+    /// header naming <paramref name="store"/>, the space and the applied generation. Run it where changes are applied
+    /// (the sync), so none lands meanwhile; searches go on. False when it holds nothing to save.
+    /// </summary>
+    public bool SaveTo(string folder, string store)
+    {
+        if (Volatile.Read(ref _graph) is not { } graph)
+        {
+            return false;
+        }
+        // Its own staging folder: another node of the same store on this machine may be saving too.
+        var staging = $"{folder}.saving-{Guid.NewGuid():N}";
+        Directory.CreateDirectory(staging);
+        try
+        {
+            if (!WriteGraph(graph, staging))
+            {
+                return false;
+            }
+            // The header last: a folder without one (a save cut short) is never taken up.
+            File.WriteAllText(Path.Combine(staging, HeaderFile), JsonSerializer.Serialize(
+                new SavedGraphHeader(SavedFormat, store, graph.Space, AppliedGeneration, connectivity, expansionAdd, graph.PostOf.Count, graph.Removed)));
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+            Directory.Move(staging, folder);
+            return true;
+        }
+        finally
+        {
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>The graph and each chunk's post into <paramref name="folder"/>; false when the graph was freed meanwhile.</summary>
+    private static bool WriteGraph(Graph graph, string folder)
+    {
+        graph.Lock.EnterReadLock();
+        try
+        {
+            if (graph.Freed)
+            {
+                return false;
+            }
+            graph.Index.Save(Path.Combine(folder, GraphFile));
+            using var posts = new BinaryWriter(File.Create(Path.Combine(folder, PostsFile)));
+            foreach (var (chunk, cid) in graph.PostOf)
+            {
+                posts.Write(chunk);
+                posts.Write(cid);
+            }
+            return true;
+        }
+        finally
+        {
+            graph.Lock.ExitReadLock();
+        }
+    }
+
+    /// <summary>
+    /// Takes up the graph saved in <paramref name="folder"/> when it was saved from <paramref name="store"/>, for
+    /// <paramref name="space"/> and with this index's settings: loads it, applies what changed since its generation
+    /// (<paramref name="changesSince"/>; null when those changes are gone), and only then lets searches see it. Null
+    /// when it took it up, else why not (nothing saved, another store or space, changes gone): build instead.
+    /// </summary>
+    public async Task<string?> ResumeAsync(string folder, string store, VectorSpace space, Func<long, Task<VectorChanges?>> changesSince)
+    {
+        var headerPath = Path.Combine(folder, HeaderFile);
+        if (!File.Exists(headerPath))
+        {
+            return "nothing saved";
+        }
+        var saved = JsonSerializer.Deserialize<SavedGraphHeader>(File.ReadAllText(headerPath));
+        if (saved is null || saved.Format != SavedFormat || saved.Store != store || saved.Space != space
+            || saved.Connectivity != connectivity || saved.ExpansionAdd != expansionAdd)
+        {
+            return "saved for another store, space or graph setting";
+        }
+        var graph = new Graph(space, new USearchIndex(Path.Combine(folder, GraphFile))) { Removed = saved.Removed };
+        try
+        {
+            // A loaded graph searches with USearch's default candidate list unless told otherwise, and has no room to grow.
+            USearchNative.SetExpansionSearch(graph.Index, (ulong)expansionSearch);
+            USearchNative.Reserve(graph.Index, Graph.CapacityFor(saved.Chunks));
+            using (var posts = new BinaryReader(File.OpenRead(Path.Combine(folder, PostsFile))))
+            {
+                for (var i = 0; i < saved.Chunks; i++)
+                {
+                    graph.PostOf[posts.ReadUInt64()] = posts.ReadInt64();
+                }
+            }
+            foreach (var post in graph.PostOf.GroupBy(p => p.Value))
+            {
+                graph.ChunksOf[post.Key] = [.. post.Select(p => p.Key)];
+            }
+            if ((int)graph.Index.Size() != saved.Chunks)
+            {
+                graph.Free();
+                return $"the saved graph holds {graph.Index.Size()} chunks, its header says {saved.Chunks}";
+            }
+            // Behind the saved generation: another database under the same name (restored, recreated).
+            if (await changesSince(saved.Generation) is not { } changes || changes.Generation < saved.Generation)
+            {
+                graph.Free();
+                return $"the changes since its generation {saved.Generation} are no longer kept";
+            }
+            graph.Apply(changes.ChangedCids, changes.Chunks);
+            var old = Interlocked.Exchange(ref _graph, graph);
+            AppliedGeneration = changes.Generation;
+            Volatile.Write(ref _ready, true);
+            old?.Free();
+            return null;
+        }
+        catch
+        {
+            graph.Free();
+            throw;
+        }
     }
 
     public void Dispose()
@@ -180,6 +291,13 @@ public sealed class NodeVectorIndex(int expansionSearch, int connectivity = Node
         Volatile.Write(ref _ready, false);
     }
 
+    /// <summary>What a saved graph is of (<see cref="SaveTo"/>); it is taken up only where all of it matches.</summary>
+    private sealed record SavedGraphHeader(int Format, string Store, VectorSpace Space, long Generation, int Connectivity, int ExpansionAdd,
+        int Chunks, int Removed);
+
+    private USearchIndex NewIndex(int dimensions) =>
+        new(MetricKind.Cos, Scalars, (ulong)dimensions, (ulong)connectivity, (ulong)expansionAdd, (ulong)expansionSearch);
+
     private sealed class Graph(VectorSpace space, USearchIndex index)
     {
         public VectorSpace Space { get; } = space;
@@ -187,28 +305,57 @@ public sealed class NodeVectorIndex(int expansionSearch, int connectivity = Node
         public ConcurrentDictionary<ulong, long> PostOf { get; } = new();
         public ConcurrentDictionary<long, ulong[]> ChunksOf { get; } = new();
 
+        /// <summary>Room for <paramref name="chunks"/> and half as many more.</summary>
+        public static ulong CapacityFor(int chunks) => (ulong)(chunks + Math.Max(chunks / 2, 1024));
+
         /// <summary>Removed since the build (only the sync thread writes it).</summary>
         public int Removed { get; set; }
 
         /// <summary>Freed: a search that still held it goes to PostgreSQL.</summary>
         public bool Freed { get; private set; }
 
-        // USearch adds, removes and searches concurrently, but growing the graph's capacity reallocates what searches
-        // read, and freeing it ends them: those two take the lock alone.
+        // Searches and removals share the graph; an add takes it alone: a search beside an add was seen to find
+        // nothing (NodeVectorIndexTests), and concurrent adds can leave a node no search reaches (USearch issue 735,
+        // open for 2.26.6). Growing the capacity reallocates what searches read, and freeing the graph ends them.
         public ReaderWriterLockSlim Lock { get; } = new();
 
         // USearch keeps one context per hardware thread and refuses a search or an add beyond them ("Reserve capacity
         // ahead of searches"); the runtime's processor count is at most that.
         public SemaphoreSlim Contexts { get; } = new(Environment.ProcessorCount);
 
-        /// <summary>Runs a change of the graph, alone when it may grow the capacity (an add into a full graph).</summary>
-        public void Change(Action<USearchIndex> change, bool growing)
+        /// <summary>Removes the chunks of each of <paramref name="changedCids"/>, then adds <paramref name="chunks"/> (their current ones).</summary>
+        public void Apply(IReadOnlyCollection<long> changedCids, IReadOnlyList<ChunkEntry> chunks)
+        {
+            foreach (var cid in changedCids)
+            {
+                if (ChunksOf.TryRemove(cid, out var gone))
+                {
+                    foreach (var key in gone)
+                    {
+                        PostOf.TryRemove(key, out _);
+                        Change(index => index.Remove(key), adding: false);
+                    }
+                    Removed += gone.Length;
+                }
+            }
+            foreach (var post in chunks.GroupBy(c => c.Cid))
+            {
+                foreach (var chunk in post)
+                {
+                    Change(index => index.Add((ulong)chunk.ChunkId, chunk.Vector), adding: true);
+                    PostOf[(ulong)chunk.ChunkId] = post.Key;
+                }
+                ChunksOf[post.Key] = [.. post.Select(c => (ulong)c.ChunkId)];
+            }
+        }
+
+        /// <summary>Runs a change of the graph; an add alone, searches waiting.</summary>
+        public void Change(Action<USearchIndex> change, bool adding)
         {
             Contexts.Wait();
             try
             {
-                var alone = growing && Index.Size() + 1 > Index.Capacity();
-                if (alone)
+                if (adding)
                 {
                     Lock.EnterWriteLock();
                 }
@@ -218,11 +365,17 @@ public sealed class NodeVectorIndex(int expansionSearch, int connectivity = Node
                 }
                 try
                 {
+                    if (adding && Index.Size() + 1 > Index.Capacity())
+                    {
+                        // Grown by half at a time: each growth copies the graph, and the binding alone would grow it
+                        // by exactly the one chunk added.
+                        USearchNative.Reserve(Index, CapacityFor((int)Index.Size() + 1));
+                    }
                     change(Index);
                 }
                 finally
                 {
-                    if (alone)
+                    if (adding)
                     {
                         Lock.ExitWriteLock();
                     }

@@ -73,6 +73,23 @@ public sealed class VectorChangeFeed(NpgsqlDataSource dataSource, WhiteningStore
         return new VectorChanges(head.Generation, cids, chunks);
     }
 
+    /// <summary>
+    /// What names <paramref name="space"/>'s table in this store for a saved graph: the server, database, schema and
+    /// table, with the table's oid and file node, so a recreated, restored or rewritten table (TRUNCATE, VACUUM FULL)
+    /// is another one. Null when the table is gone.
+    /// </summary>
+    public async Task<string?> ReadStoreAsync(VectorSpace space, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("""
+            SELECT format('%s:%s/%s/%s.%s oid %s node %s', coalesce(host(inet_server_addr()), 'socket'), inet_server_port(),
+                          current_database(), n.nspname, c.relname, c.oid, pg_relation_filenode(c.oid))
+            FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.oid = to_regclass(@table)
+            """);
+        command.Parameters.AddWithValue("table", space.ReducedTable is { } reduced ? WhiteningStore.QuoteTable(reduced) : "chunk_embeddings");
+        return (string?)await command.ExecuteScalarAsync(cancellationToken);
+    }
+
     private async Task<(long Generation, VectorSpace? Space)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,
         CancellationToken cancellationToken)
     {

@@ -159,16 +159,16 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
 
             // Refused, and nothing searched, for another store, another space, changes no longer kept, or a store behind it.
             static Task<VectorChanges?> Kept(long generation) => Task.FromResult<VectorChanges?>(new VectorChanges(generation, [], []));
-            foreach (var (store, space, changesSince) in new (string, VectorSpace, Func<long, Task<VectorChanges?>>)[]
+            foreach (var (store, space, changesSince, why) in new (string, VectorSpace, Func<long, Task<VectorChanges?>>, string)[]
             {
-                ("store B", RandomSpace, Kept),
-                ("store A", RandomSpace with { WhiteningVersion = 3 }, Kept),
-                ("store A", RandomSpace, _ => Task.FromResult<VectorChanges?>(null)),
-                ("store A", RandomSpace, _ => Task.FromResult<VectorChanges?>(new VectorChanges(4, [], []))),
+                ("store B", RandomSpace, Kept, "another store"),
+                ("store A", RandomSpace with { WhiteningVersion = 3 }, Kept, "another store, space"),
+                ("store A", RandomSpace, _ => Task.FromResult<VectorChanges?>(null), "no longer kept"),
+                ("store A", RandomSpace, _ => Task.FromResult<VectorChanges?>(new VectorChanges(4, [], [])), "behind the saved 5"),
             })
             {
                 using var refused = new NodeVectorIndex(expansionSearch: 100);
-                Assert.NotNull(await refused.ResumeAsync(folder, store, space, changesSince));
+                Assert.Contains(why, await refused.ResumeAsync(folder, store, space, changesSince));
                 Assert.False(refused.IsReady);
                 Assert.Null(await refused.NearestAsync(RandomSpace, queries[0], 10, null, default));
             }

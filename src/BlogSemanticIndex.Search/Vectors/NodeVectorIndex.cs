@@ -260,18 +260,18 @@ public sealed class NodeVectorIndex(int expansionSearch, int connectivity = Node
             {
                 graph.ChunksOf[post.Key] = [.. post.Select(p => p.Key)];
             }
-            if ((int)graph.Index.Size() != saved.Chunks)
+            var changes = (int)graph.Index.Size() == saved.Chunks ? await changesSince(saved.Generation) : null;
+            var notTaken = (int)graph.Index.Size() != saved.Chunks ? $"the saved graph holds {graph.Index.Size()} chunks, its header says {saved.Chunks}"
+                : changes is null ? $"the changes since its generation {saved.Generation} are no longer kept"
+                // Another database under the same name (restored, recreated).
+                : changes.Generation < saved.Generation ? $"the store is at generation {changes.Generation}, behind the saved {saved.Generation}"
+                : null;
+            if (notTaken is not null)
             {
                 graph.Free();
-                return $"the saved graph holds {graph.Index.Size()} chunks, its header says {saved.Chunks}";
+                return notTaken;
             }
-            // Behind the saved generation: another database under the same name (restored, recreated).
-            if (await changesSince(saved.Generation) is not { } changes || changes.Generation < saved.Generation)
-            {
-                graph.Free();
-                return $"the changes since its generation {saved.Generation} are no longer kept";
-            }
-            graph.Apply(changes.ChangedCids, changes.Chunks);
+            graph.Apply(changes!.ChangedCids, changes.Chunks);
             var old = Interlocked.Exchange(ref _graph, graph);
             AppliedGeneration = changes.Generation;
             Volatile.Write(ref _ready, true);

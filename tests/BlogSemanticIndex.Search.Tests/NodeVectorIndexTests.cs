@@ -348,6 +348,18 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
                 Assert.Contains(messages, m => m.StartsWith("Vector index built", StringComparison.Ordinal));
             }
 
+            // A whitening switch: the new version's graph is built (the saved one is of the raw vectors' table) and
+            // replaces the old one on disk instead of being saved beside it.
+            var model = (await new IndexWriter(node.DataSource).GetActiveModelAsync())!;
+            Assert.True((await node.Whitening.FitAsync(model.Id, new WhiteningParameters(1.0, 0.5, 8))).Activated);
+            using (var switched = new NodeVectorIndex(options.EfSearch))
+            {
+                var messages = await StartAsync(switched);
+                Assert.Contains(messages, m => m.StartsWith("Vector index not taken up", StringComparison.Ordinal) && m.Contains("another store, space"));
+                Assert.Contains(messages, m => m.StartsWith("Vector index saved", StringComparison.Ordinal));
+            }
+            Assert.Single(Directory.GetDirectories(folder));
+
             // Another store saving to the same folder keeps its own graph there and never takes up this one.
             await using var other = new NodeOverCorpus(await TestCorpus.CreateAsync(encoder.Encoder, options));
             var logger = new FakeLogger<VectorIndexSync>();

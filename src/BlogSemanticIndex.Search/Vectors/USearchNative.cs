@@ -31,13 +31,6 @@ internal static class USearchNative
         ThrowIfError(error);
     }
 
-    public static ulong ExpansionSearch(USearchIndex index)
-    {
-        var expansion = usearch_expansion_search(HandleOf(index), out var error);
-        ThrowIfError(error);
-        return expansion;
-    }
-
     private static nint HandleOf(USearchIndex index) => (nint)Handle.GetValue(index)!;
 
     private static void ThrowIfError(nint error)
@@ -53,7 +46,4 @@ internal static class USearchNative
 
     [DllImport(Library)]
     private static extern void usearch_change_expansion_search(nint index, nuint expansion, out nint error);
-
-    [DllImport(Library)]
-    private static extern nuint usearch_expansion_search(nint index, out nint error);
 }

@@ -8,6 +8,13 @@ using Pgvector;
 namespace BlogSemanticIndex.Search.Vectors;
 
 /// <summary>What changed in the searched vectors since a generation: the posts whose chunks to replace or remove, and the store's generation.</summary>
+/// <summary>Where a saved graph's vectors come from: the store (one saved graph each) and its table (<see cref="VectorChangeFeed.ReadSourceAsync"/>).</summary>
+public sealed record SavedGraphSource(string Store, string Table)
+{
+    /// <summary>Both, as a saved graph's header names them.</summary>
+    public override string ToString() => $"{Store}.{Table}";
+}
+
 public sealed record VectorChanges(long Generation, IReadOnlyCollection<long> ChangedCids, IReadOnlyList<ChunkEntry> Chunks);
 
 /// <summary>
@@ -74,20 +81,21 @@ public sealed class VectorChangeFeed(NpgsqlDataSource dataSource, WhiteningStore
     }
 
     /// <summary>
-    /// What names <paramref name="space"/>'s table in this store for a saved graph: the server, database, schema and
-    /// table, with the table's oid and file node, so a recreated, restored or rewritten table (TRUNCATE, VACUUM FULL)
-    /// is another one. Null when the table is gone.
+    /// What names <paramref name="space"/>'s vectors in this store for a saved graph: the store (server, database,
+    /// schema), whose one saved graph a node keeps, and the table in it, with its oid and file node, so a recreated,
+    /// restored or rewritten table (TRUNCATE, VACUUM FULL) is another one. Null when the table is gone.
     /// </summary>
-    public async Task<string?> ReadStoreAsync(VectorSpace space, CancellationToken cancellationToken)
+    public async Task<SavedGraphSource?> ReadSourceAsync(VectorSpace space, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("""
-            SELECT format('%s:%s/%s/%s.%s oid %s node %s', coalesce(host(inet_server_addr()), 'socket'), inet_server_port(),
-                          current_database(), n.nspname, c.relname, c.oid, pg_relation_filenode(c.oid))
+            SELECT format('%s:%s/%s/%s', coalesce(host(inet_server_addr()), 'socket'), inet_server_port(), current_database(), n.nspname),
+                   format('%s oid %s node %s', c.relname, c.oid, pg_relation_filenode(c.oid))
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.oid = to_regclass(@table)
             """);
         command.Parameters.AddWithValue("table", space.ReducedTable is { } reduced ? WhiteningStore.QuoteTable(reduced) : "chunk_embeddings");
-        return (string?)await command.ExecuteScalarAsync(cancellationToken);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? new SavedGraphSource(reader.GetString(0), reader.GetString(1)) : null;
     }
 
     private async Task<(long Generation, VectorSpace? Space)> ReadHeadAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction,

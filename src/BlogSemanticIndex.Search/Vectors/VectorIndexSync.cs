@@ -25,7 +25,7 @@ public sealed class VectorIndexSync(
 {
     private readonly string? _savedIn = options.Value.SaveVectorIndex ? options.Value.VectorIndexFolderOrDefault : null;
     private readonly TimeSpan _saveEvery = options.Value.VectorIndexSaveInterval;
-    private string? _store;
+    private SavedGraphSource? _source;
     private long _savedGeneration = -1;
     private long _savedAt;
     private bool _resumeTried;
@@ -74,7 +74,7 @@ public sealed class VectorIndexSync(
         {
             logger.VectorIndexBuilt(index.Size.Count, built.ModelId, built.WhiteningVersion, index.AppliedGeneration,
                 Time.GetElapsedTime(started).TotalSeconds);
-            _store = await feed.ReadStoreAsync(built, cancellationToken);
+            _source = await feed.ReadSourceAsync(built, cancellationToken);
             Save();
         }
     }
@@ -92,15 +92,15 @@ public sealed class VectorIndexSync(
     private async Task<bool> ResumeAsync(string root, CancellationToken cancellationToken)
     {
         var started = Time.GetTimestamp();
-        if ((await feed.ReadHeadAsync(cancellationToken)).Space is not { } space || await feed.ReadStoreAsync(space, cancellationToken) is not { } store)
+        if ((await feed.ReadHeadAsync(cancellationToken)).Space is not { } space || await feed.ReadSourceAsync(space, cancellationToken) is not { } source)
         {
             return false;
         }
-        var folder = FolderOf(root, store);
+        var folder = FolderOf(root, source);
         string? notTaken;
         try
         {
-            notTaken = await index.ResumeAsync(folder, store, space, generation => feed.ReadChangesAsync(space, generation, cancellationToken));
+            notTaken = await index.ResumeAsync(folder, source.ToString(), space, generation => feed.ReadChangesAsync(space, generation, cancellationToken));
         }
         catch (Exception e) when (e is IOException or InvalidOperationException or UnauthorizedAccessException or System.Text.Json.JsonException
             or Cloud.Unum.USearch.USearchException)
@@ -112,7 +112,7 @@ public sealed class VectorIndexSync(
             logger.VectorIndexNotResumed(folder, notTaken);
             return false;
         }
-        (_store, _savedGeneration, _savedAt) = (store, -1, Time.GetTimestamp());
+        (_source, _savedGeneration, _savedAt) = (source, -1, Time.GetTimestamp());
         logger.VectorIndexResumed(folder, index.Size.Count, space.ModelId, space.WhiteningVersion, index.AppliedGeneration,
             Time.GetElapsedTime(started).TotalSeconds);
         return true;
@@ -122,15 +122,15 @@ public sealed class VectorIndexSync(
     private void Save()
     {
         _savedAt = Time.GetTimestamp();
-        if (_savedIn is null || _store is null)
+        if (_savedIn is null || _source is null)
         {
             return;
         }
-        var folder = FolderOf(_savedIn, _store);
+        var folder = FolderOf(_savedIn, _source);
         try
         {
             var generation = index.AppliedGeneration;
-            if (index.SaveTo(folder, _store))
+            if (index.SaveTo(folder, _source.ToString()))
             {
                 _savedGeneration = generation;
                 logger.VectorIndexSaved(folder, generation, Time.GetElapsedTime(_savedAt).TotalSeconds);
@@ -142,7 +142,10 @@ public sealed class VectorIndexSync(
         }
     }
 
-    /// <summary>One folder per store table, named by a hash of it (the store's name holds characters no path should).</summary>
-    public static string FolderOf(string root, string store) =>
-        Path.Combine(root, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(store)))[..16]);
+    /// <summary>
+    /// One folder per store, named by a hash of it (its name holds characters no path should): a graph of a new model
+    /// or whitening version replaces the old one's instead of leaving it on disk.
+    /// </summary>
+    private static string FolderOf(string root, SavedGraphSource source) =>
+        Path.Combine(root, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source.Store)))[..16]);
 }

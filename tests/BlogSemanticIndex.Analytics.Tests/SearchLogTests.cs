@@ -56,6 +56,33 @@ public sealed class SearchLogTests
     }
 
     [Fact]
+    public async Task Searches_arriving_one_by_one_within_the_batch_window_are_written_in_one_transaction()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync();
+        var log = new SearchLog(new AnalyticsOptions());
+        using var writer = new SearchLogWriter(log, database.DataSource, NullLogger<SearchLogWriter>.Instance, TimeProvider.System);
+        await writer.StartAsync(CancellationToken.None);
+
+        // 10 searches over ~0.2 s, well inside the writer's one-second window.
+        for (var i = 0; i < 10; i++)
+        {
+            log.Record(Entry($"q{i}"));
+            await Task.Delay(20);
+        }
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (await CountAsync(database) < 10 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        await writer.StopAsync(CancellationToken.None);
+
+        // Rows one COPY wrote share its transaction id.
+        await using var command = database.DataSource.CreateCommand("SELECT count(DISTINCT xmin::text) FROM search_log");
+        Assert.Equal(1L, (long)(await command.ExecuteScalarAsync())!);
+        Assert.Equal(10, await CountAsync(database));
+    }
+
+    [Fact]
     public async Task A_batch_the_database_refuses_is_dropped_and_counted_and_the_writer_goes_on()
     {
         await using var database = await TestIndexDatabase.CreateAsync(migrate: false); // no search_log table

@@ -60,13 +60,26 @@ public sealed class SearchOptionsTests
     }
 
     [Fact]
-    public void The_like_filter_keeps_the_three_longest_pieces_in_the_query_order()
+    public void Without_word_counts_the_like_filter_keeps_the_two_longest_pieces_with_a_trigram_in_the_query_order()
     {
-        Assert.Equal("%router%microwave%switching%", KeywordSearcher.LikeFilter("router away microwave the from switching"));
+        Assert.Equal("%microwave%switching%", KeywordSearcher.LikeFilter("router away microwave the from switching"));
         // Equally long pieces: the first ones.
-        Assert.Equal("%aaa%bbb%ccc%", KeywordSearcher.LikeFilter("aaa bbb ccc ddd"));
+        Assert.Equal("%aaa%bbb%", KeywordSearcher.LikeFilter("aaa bbb ccc ddd"));
+        // A longer piece without a trigram (c++++) gives the index nothing to narrow by.
+        Assert.Equal("%cxx%abc%", KeywordSearcher.LikeFilter("cxx c++++ abc"));
         Assert.Equal("%a\\_b%", KeywordSearcher.LikeFilter(" a_b "));
         Assert.Null(KeywordSearcher.LikeFilter("   "));
+    }
+
+    [Fact]
+    public void With_word_counts_the_like_filter_keeps_the_two_rarest_pieces_and_ranks_unknown_words_after_known_ones()
+    {
+        var posts = new Dictionary<string, int> { ["router"] = 3, ["microwave"] = 40, ["switching"] = 7, ["away"] = 5000, ["il-6"] = 3, ["il"] = 80, ["6"] = 2000 };
+        int PostsWith(string term) => posts.GetValueOrDefault(term);
+
+        Assert.Equal("%router%switching%", KeywordSearcher.LikeFilter("router away microwave the from switching", PostsWith));
+        // A piece's rarest word counts (il-6 is indexed whole and in parts); a word part no post holds (rout) ranks last.
+        Assert.Equal("%IL-6%away%", KeywordSearcher.LikeFilter("IL-6 rout away", PostsWith));
     }
 
     [Theory]

@@ -170,6 +170,33 @@ public sealed class LuceneKeywordIndex : NodeIndex, IDisposable
         }
     }
 
+    /// <summary>
+    /// How many posts hold <paramref name="term"/>, replaced and deleted ones included until a merge removes them: a
+    /// hint for choosing a query's rare words, not a BM25 statistic. 0 while the index is not built.
+    /// </summary>
+    public int DocumentFrequency(string term)
+    {
+        SearcherManager searchers;
+        IndexSearcher acquired;
+        lock (_swap)
+        {
+            if (_state is null)
+            {
+                return 0;
+            }
+            searchers = _state.Searchers;
+            acquired = searchers.Acquire();
+        }
+        try
+        {
+            return acquired.IndexReader.DocFreq(new Term(TextField, term));
+        }
+        finally
+        {
+            searchers.Release(acquired);
+        }
+    }
+
     public void Dispose()
     {
         lock (_swap)

@@ -4,7 +4,7 @@
 -- 1.8–2.5 ms of execution (300 LoadBench queries, psql). The generic plan searches the same trigram indexes.
 -- The character and newest-first paths stay planned per call: their generic plans read the whole title trigram index
 -- for a pattern without a trigram (80 ms for 天象 over 25,000 titles), where a custom plan sees that it has none.
---   p_filter   a looser pattern of the query's longest pieces, each with a trigram, for the indexes
+--   p_filter   a looser pattern of the query's rarest pieces with a trigram (KeywordSearcher.LikeFilter), for the indexes
 --   p_pattern  Typecho's whole pattern, which every returned post matches in its title or a chunk's text
 CREATE FUNCTION trigram_substring_matches(p_filter text, p_pattern text, p_limit int)
 RETURNS SETOF bigint

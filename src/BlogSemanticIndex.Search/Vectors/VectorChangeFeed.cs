@@ -7,7 +7,6 @@ using Pgvector;
 
 namespace BlogSemanticIndex.Search.Vectors;
 
-/// <summary>What changed in the searched vectors since a generation: the posts whose chunks to replace or remove, and the store's generation.</summary>
 /// <summary>Where a saved graph's vectors come from: the store (one saved graph each) and its table (<see cref="VectorChangeFeed.ReadSourceAsync"/>).</summary>
 public sealed record SavedGraphSource(string Store, string Table)
 {
@@ -15,6 +14,7 @@ public sealed record SavedGraphSource(string Store, string Table)
     public override string ToString() => $"{Store}.{Table}";
 }
 
+/// <summary>What changed in the searched vectors since a generation: the posts whose chunks to replace or remove, and the store's generation.</summary>
 public sealed record VectorChanges(long Generation, IReadOnlyCollection<long> ChangedCids, IReadOnlyList<ChunkEntry> Chunks);
 
 /// <summary>

@@ -8,7 +8,8 @@ namespace LoadBench;
 /// <summary>A chunk as the index stores it: its text, where it starts in the post's text, its token count.</summary>
 internal sealed record BenchChunk(string Text, int CharStart, int Tokens);
 
-internal sealed record BenchPost(long Cid, string Title, IReadOnlyList<BenchChunk> Chunks);
+/// <param name="Source">Which source text the post was written from (several passes write each source again).</param>
+internal sealed record BenchPost(long Cid, string Title, IReadOnlyList<BenchChunk> Chunks, int Source);
 
 /// <summary>One kind of query in the pool, and how many the pool holds.</summary>
 internal sealed record QueryKind(string Name, int Count);
@@ -109,7 +110,7 @@ internal sealed partial class Corpus
                 var source = sources[index];
                 var sentences = pass == 0 ? source.Sentences : source.Sentences.OrderBy(_ => random.Next()).ToList();
                 var post = Write(posts.Count + 1, pass == 0 ? source.Title : $"{source.Title} ({pass + 1})", sentences, source.Separator,
-                    countTokens, random, chunkTexts, chunkTarget - chunks);
+                    countTokens, random, chunkTexts, chunkTarget - chunks) with { Source = index };
                 if (post.Chunks.Count > 0)
                 {
                     posts.Add(post);
@@ -126,6 +127,8 @@ internal sealed partial class Corpus
             }
         }
 
+        // The query pool has its own random sequence, so it is the same pool whatever number of chunks was asked for.
+        random = new Random(seed + 1);
         var claims = Csv.Read(Path.Combine(dataFolder, "scifact", "claims_train.csv"));
         var claimColumn = claims[0].IndexOf("claim");
         var kinds = new List<(string Name, List<string> Queries)>
@@ -200,7 +203,7 @@ internal sealed partial class Corpus
         {
             Flush();
         }
-        return new BenchPost(cid, title, chunks);
+        return new BenchPost(cid, title, chunks, -1);
 
         int NextTarget() => MinChunkTokens + random.Next(MaxChunkTokens - MinChunkTokens + 1);
 

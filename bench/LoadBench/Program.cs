@@ -31,6 +31,9 @@ var corpusPrecision = Arg("--precision") ?? (DeviceSelection.CpuSupportsBf16 ? "
 var recallQueries = int.Parse(Arg("--recall-queries") ?? "200", CultureInfo.InvariantCulture);
 var referenceVectors = int.Parse(Arg("--reference-vectors") ?? "2000", CultureInfo.InvariantCulture);
 var breakdownQueries = int.Parse(Arg("--breakdown-queries") ?? "100", CultureInfo.InvariantCulture);
+// --encoded-chunks N: only the first N chunks are encoded, the rest get synthetic vectors (SyntheticVectors.cs), to measure
+// how costs grow past what this CPU can encode in a session.
+var encodedChunks = Math.Min(chunkTarget, int.Parse(Arg("--encoded-chunks") ?? chunkTarget.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture));
 var reuseSchema = Arg("--schema");
 var keep = args.Contains("--keep") || reuseSchema is not null;
 var dataFolder = Arg("--data") ?? Path.GetDirectoryName(SharedDataFolder.Find("scifact", "corpus_train.csv"))!;
@@ -71,7 +74,16 @@ if (args.Contains("--keyword-only"))
 {
     return await KeywordOnlyAsync();
 }
-var vectors = reuseSchema is null ? CorpusIndex.LoadOrEncode(encoder.Info, new EncoderOptions { Device = "cpu", Precision = corpusPrecision }, chunkTexts) : null;
+var vectors = reuseSchema is null ? CorpusIndex.LoadOrEncode(encoder.Info, new EncoderOptions { Device = "cpu", Precision = corpusPrecision }, chunkTexts[..encodedChunks]) : null;
+if (vectors is not null && encodedChunks < chunkTexts.Count)
+{
+    (vectors, var synthetic) = SyntheticVectors.Extend(corpus, vectors);
+    var sourcesWithTwo = corpus.Posts.SelectMany(p => p.Chunks.Select(_ => p.Source)).Take(encodedChunks).CountBy(s => s).Count(s => s.Value > 1);
+    Console.WriteLine($"Vectors: {encodedChunks} encoded, {chunkTexts.Count - encodedChunks} synthetic (mixtures of their source's encoded chunks, " +
+        $"moved {synthetic.Step:F3} along differences of encoded ones; {sourcesWithTwo} of {corpus.Posts.Select(p => p.Source).Distinct().Count()} sources " +
+        $"have two or more encoded chunks); mean cosine to the nearest encoded chunk of the same source: encoded chunks {synthetic.EncodedNearest:F3}, " +
+        $"synthetic {synthetic.SyntheticNearest:F3}");
+}
 if (vectors is not null)
 {
     await using var admin = IndexDataSource.Create(server);
@@ -89,7 +101,7 @@ try
         // one statement that takes longer than Npgsql's default 30 s at this size.
         var loadConnection = new NpgsqlConnectionStringBuilder(connectionString)
         {
-            Options = "-c maintenance_work_mem=1GB",
+            Options = $"-c maintenance_work_mem={BuildMemory()}",
             CommandTimeout = 0,
         }.ConnectionString;
         await using var loadSource = IndexDataSource.Create(loadConnection);
@@ -109,7 +121,7 @@ try
         var (m, efConstruction) = (int.Parse(build.Split(',')[0], CultureInfo.InvariantCulture), int.Parse(build.Split(',')[1], CultureInfo.InvariantCulture));
         var rebuild = Stopwatch.StartNew();
         await using var rebuildSource = IndexDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString)
-            { Options = "-c maintenance_work_mem=1GB", CommandTimeout = 0 }.ConnectionString);
+            { Options = $"-c maintenance_work_mem={BuildMemory()}", CommandTimeout = 0 }.ConnectionString);
         await using var command = rebuildSource.CreateCommand($"""
             DROP INDEX IF EXISTS {active.ReducedTable}_embedding_hnsw;
             CREATE INDEX {active.ReducedTable}_embedding_hnsw ON {active.QuotedTable} USING hnsw (embedding halfvec_cosine_ops)
@@ -159,7 +171,7 @@ try
         ["Search:EfSearch"] = efSearch.ToString(CultureInfo.InvariantCulture),
         // Every client of the benchmark is 127.0.0.1; the per-address limit (600/min by default) would answer 429s.
         ["Search:RateLimitPerMinute"] = "0",
-    }.Concat(ServerSettings()).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value), TimeSpan.FromMinutes(6)))
+    }.Concat(ServerSettings()).GroupBy(s => s.Key).ToDictionary(g => g.Key, g => g.Last().Value), TimeSpan.FromMinutes(Math.Max(6, 3.0 * chunkTarget / 100_000))))
     {
         Console.WriteLine($"bsi serve (pid {bsi.ProcessId}) healthy at {bsi.Address}");
         using var http = new HttpClient(new SocketsHttpHandler { PooledConnectionLifetime = Timeout.InfiniteTimeSpan }) { BaseAddress = bsi.Address };
@@ -399,6 +411,9 @@ static async Task<LoadResult> Report(LoadResult run)
 
 static string CpuModel() =>
     File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU";
+
+// Memory for the HNSW builds: a graph that outgrows it is built on disk, tens of times slower (~1 GB per 250,000 chunks).
+string BuildMemory() => $"{Math.Max(1, (chunkTarget + 249_999) / 250_000)}GB";
 
 // --server-setting Section:Key=value (repeatable) changes one setting of the measured service, to compare settings side by side.
 IEnumerable<KeyValuePair<string, string>> ServerSettings() => args

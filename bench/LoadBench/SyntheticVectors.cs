@@ -76,8 +76,10 @@ internal sealed class SyntheticVectors
         }
         Normalise(vector);
         var direction = new float[vector.Length];
-        Add(direction, encoded[random.Next(encoded.Length)], 1);
-        Add(direction, encoded[random.Next(encoded.Length)], -1);
+        var from = random.Next(encoded.Length);
+        var to = (from + 1 + random.Next(encoded.Length - 1)) % encoded.Length;
+        Add(direction, encoded[from], 1);
+        Add(direction, encoded[to], -1);
         Normalise(direction);
         Add(vector, direction, step);
         Normalise(vector);

@@ -153,4 +153,27 @@ public sealed class LuceneKeywordIndexTests
         await sync.CatchUpAsync(CancellationToken.None);
         Assert.Equal(1, (await search.SearchAsync("pgvector", SearchMode.Keyword, 1, 10)).Total);
     }
+
+    [Fact]
+    public async Task With_the_index_built_the_cache_follows_the_generation_the_index_holds()
+    {
+        await using var database = await TestIndexDatabase.CreateAsync();
+        await StandInPosts.WriteAsync(database, [(1, "pgvector index tuning"), (2, "pgvector recall at ef_search 400")]);
+        using var index = new LuceneKeywordIndex();
+        var sync = Sync(database, index);
+        await sync.CatchUpAsync(CancellationToken.None);
+        var options = Options.Create(new SearchOptions());
+        var ds = database.DataSource;
+        var search = new SearchService(ds, new KeywordSearcher(ds, index),
+            new SemanticSearcher(ds, new WhiteningStore(ds), new RankingCacheTests.NoEmbedder(), options), options,
+            rankingCache: new RankingCache(ds, options, index));
+        Assert.Equal(2, (await search.SearchAsync("pgvector", SearchMode.Keyword, 1, 10)).Total);
+
+        // A third post reaches the store (its generation moves); ranked afresh, the substring leg, which reads the store,
+        // would find it at once. The cached ranking is keyed by the index's generation, so it stands until the poll.
+        await StandInPosts.WriteAsync(database, [(3, "pgvector on a laptop")]);
+        Assert.Equal(2, (await search.SearchAsync("pgvector", SearchMode.Keyword, 1, 10)).Total);
+        await sync.CatchUpAsync(CancellationToken.None);
+        Assert.Equal([1, 2, 3], (await search.SearchAsync("pgvector", SearchMode.Keyword, 1, 10)).Hits.Select(h => h.Cid).Order());
+    }
 }

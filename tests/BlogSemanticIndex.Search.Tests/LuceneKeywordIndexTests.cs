@@ -136,13 +136,7 @@ public sealed class LuceneKeywordIndexTests
         await using var database = await TestIndexDatabase.CreateAsync();
         await StandInPosts.WriteAsync(database, [(1, "pgvector index tuning"), (2, "pgvector recall at ef_search 400")]);
         using var index = new LuceneKeywordIndex();
-        var sync = Sync(database, index);
-        await sync.CatchUpAsync(CancellationToken.None);
-        var options = Options.Create(new SearchOptions());
-        var ds = database.DataSource;
-        var search = new SearchService(ds, new KeywordSearcher(ds, index),
-            new SemanticSearcher(ds, new WhiteningStore(ds), new RankingCacheTests.NoEmbedder(), options), options,
-            rankingCache: new RankingCache(ds, options, index));
+        var (search, sync) = await CachedSearchOverAsync(database, index);
 
         // Post 2 is hidden; the index has not polled yet, so its ranking still has post 2 (the page leaves it out,
         // since its post row is gone, but the total counts it).
@@ -160,13 +154,7 @@ public sealed class LuceneKeywordIndexTests
         await using var database = await TestIndexDatabase.CreateAsync();
         await StandInPosts.WriteAsync(database, [(1, "pgvector index tuning"), (2, "pgvector recall at ef_search 400")]);
         using var index = new LuceneKeywordIndex();
-        var sync = Sync(database, index);
-        await sync.CatchUpAsync(CancellationToken.None);
-        var options = Options.Create(new SearchOptions());
-        var ds = database.DataSource;
-        var search = new SearchService(ds, new KeywordSearcher(ds, index),
-            new SemanticSearcher(ds, new WhiteningStore(ds), new RankingCacheTests.NoEmbedder(), options), options,
-            rankingCache: new RankingCache(ds, options, index));
+        var (search, sync) = await CachedSearchOverAsync(database, index);
         Assert.Equal(2, (await search.SearchAsync("pgvector", SearchMode.Keyword, 1, 10)).Total);
 
         // A third post reaches the store (its generation moves); ranked afresh, the substring leg, which reads the store,
@@ -175,5 +163,18 @@ public sealed class LuceneKeywordIndexTests
         Assert.Equal(2, (await search.SearchAsync("pgvector", SearchMode.Keyword, 1, 10)).Total);
         await sync.CatchUpAsync(CancellationToken.None);
         Assert.Equal([1, 2, 3], (await search.SearchAsync("pgvector", SearchMode.Keyword, 1, 10)).Hits.Select(h => h.Cid).Order());
+    }
+
+    /// <summary>Keyword searches through the ranking cache, with <paramref name="index"/> built over the database.</summary>
+    private static async Task<(SearchService Search, KeywordIndexSync Sync)> CachedSearchOverAsync(TestIndexDatabase database, LuceneKeywordIndex index)
+    {
+        var sync = Sync(database, index);
+        await sync.CatchUpAsync(CancellationToken.None);
+        var options = Options.Create(new SearchOptions());
+        var ds = database.DataSource;
+        var search = new SearchService(ds, new KeywordSearcher(ds, index),
+            new SemanticSearcher(ds, new WhiteningStore(ds), new RankingCacheTests.NoEmbedder(), options), options,
+            rankingCache: new RankingCache(ds, options, index));
+        return (search, sync);
     }
 }

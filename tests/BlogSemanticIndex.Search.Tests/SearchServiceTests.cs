@@ -131,6 +131,28 @@ public sealed class SearchServiceTests(EncoderFixture encoder)
     }
 
     [Fact]
+    public async Task A_pattern_without_a_trigram_is_checked_post_by_post_never_over_every_chunk_first()
+    {
+        await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);
+        await using var explain = corpus.Database.DataSource.CreateCommand("EXPLAIN " + KeywordSearcher.NewestFirstSubstringSql);
+        explain.Parameters.AddWithValue("pattern", "%in%a%");
+        explain.Parameters.AddWithValue("limit", 1000);
+        var plan = new List<string>();
+        await using (var reader = await explain.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                plan.Add(reader.GetString(0));
+            }
+        }
+
+        // A hashed subplan runs the pattern over every chunk before the walk returns its first post (1.1 s over
+        // 500,000 chunks); per post, the walk stops at the limit.
+        Assert.Contains(plan, line => line.Contains("SubPlan", StringComparison.Ordinal));
+        Assert.DoesNotContain(plan, line => line.Contains("hashed SubPlan", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Hybrid_scores_are_the_reciprocal_rank_fusion_of_the_two_legs()
     {
         await using var corpus = await TestCorpus.CreateAsync(encoder.Encoder);

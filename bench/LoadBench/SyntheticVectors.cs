@@ -29,25 +29,23 @@ internal sealed class SyntheticVectors
         encodedOfSource = Enumerable.Range(0, encoded.Length).GroupBy(i => sourceOfChunk[i]).ToDictionary(g => g.Key, g => g.ToArray());
     }
 
-    /// <summary>How far the synthetic vectors were moved from their mixtures (the calibrated step).</summary>
-    public required float Step { get; init; }
-
-    /// <summary>Mean cosine of an encoded chunk to the nearest other encoded chunk of its source: the calibration's target.</summary>
-    public required double EncodedNearest { get; init; }
-
-    /// <summary>The same figure for the synthetic chunks, at <see cref="Step"/>.</summary>
-    public required double SyntheticNearest { get; init; }
+    /// <summary>How the synthetic vectors were placed.</summary>
+    /// <param name="Step">How far they were moved from their mixtures.</param>
+    /// <param name="EncodedNearest">Mean cosine of an encoded chunk to the nearest other encoded chunk of its source: the target.</param>
+    /// <param name="SyntheticNearest">The same figure for the synthetic chunks, at <paramref name="Step"/>.</param>
+    public sealed record Calibration(float Step, double EncodedNearest, double SyntheticNearest);
 
     /// <param name="encoded">Vectors of the corpus's first chunks, in the corpus's order.</param>
     /// <returns>All the corpus's vectors: the encoded ones, then one synthetic vector per remaining chunk.</returns>
-    public static (float[][] Vectors, SyntheticVectors Calibration) Extend(Corpus corpus, float[][] encoded, int seed = 2026)
+    public static (float[][] Vectors, Calibration Calibration) Extend(Corpus corpus, float[][] encoded, int seed = 2026)
     {
-        var shape = new SyntheticVectors(corpus, encoded) { Step = 0, EncodedNearest = 0, SyntheticNearest = 0 };
+        var synthetic = new SyntheticVectors(corpus, encoded);
         var random = new Random(seed);
-        var sample = Enumerable.Range(0, CalibrationSample).Select(_ => random.Next(encoded.Length, shape.sourceOfChunk.Length)).ToArray();
+        var sample = Enumerable.Range(0, CalibrationSample).Select(_ => random.Next(encoded.Length, synthetic.sourceOfChunk.Length)).ToArray();
         var target = Enumerable.Range(0, CalibrationSample).Select(_ => random.Next(encoded.Length))
-            .Select(i => shape.NearestEncoded(i, encoded[i])).Where(c => !double.IsNaN(c)).Average();
-        double SampleMean(float step) => sample.Select(i => shape.NearestEncoded(i, shape.Synthesize(i, seed, step))).Where(c => !double.IsNaN(c)).Average();
+            .Select(i => synthetic.NearestEncoded(i, encoded[i])).Where(c => !double.IsNaN(c)).Average();
+        double SampleMean(float step) =>
+            sample.Select(i => synthetic.NearestEncoded(i, synthetic.Synthesize(i, seed, step))).Where(c => !double.IsNaN(c)).Average();
         // Bisection on the step: the mean nearest cosine falls as the step grows.
         float low = 0, high = 4;
         for (var round = 0; round < 24; round++)
@@ -56,10 +54,10 @@ internal sealed class SyntheticVectors
             (low, high) = SampleMean(middle) > target ? (middle, high) : (low, middle);
         }
         var step = (low + high) / 2;
-        var vectors = new float[shape.sourceOfChunk.Length][];
+        var vectors = new float[synthetic.sourceOfChunk.Length][];
         Array.Copy(encoded, vectors, encoded.Length);
-        Parallel.For(encoded.Length, vectors.Length, i => vectors[i] = shape.Synthesize(i, seed, step));
-        return (vectors, new SyntheticVectors(corpus, encoded) { Step = step, EncodedNearest = target, SyntheticNearest = SampleMean(step) });
+        Parallel.For(encoded.Length, vectors.Length, i => vectors[i] = synthetic.Synthesize(i, seed, step));
+        return (vectors, new Calibration(step, target, SampleMean(step)));
     }
 
     private float[] Synthesize(int chunk, int seed, float step)

@@ -40,6 +40,22 @@ internal sealed class SyntheticVectors
     public static (float[][] Vectors, Calibration Calibration) Extend(Corpus corpus, float[][] encoded, int seed = 2026)
     {
         var synthetic = new SyntheticVectors(corpus, encoded);
+        // Every source needs encoded chunks to mix: the encoded part must hold the corpus's first pass over its sources.
+        var sourcesSeen = new HashSet<int>();
+        var firstPass = 0;
+        var chunks = 0;
+        foreach (var post in corpus.Posts)
+        {
+            chunks += post.Chunks.Count;
+            if (sourcesSeen.Add(post.Source))
+            {
+                firstPass = chunks;
+            }
+        }
+        if (encoded.Length < firstPass)
+        {
+            throw new ArgumentException($"--encoded-chunks {encoded.Length} leaves sources without an encoded chunk to mix; encode at least the corpus's first pass, {firstPass} chunks.");
+        }
         var random = new Random(seed);
         var sample = Enumerable.Range(0, CalibrationSample).Select(_ => random.Next(encoded.Length, synthetic.sourceOfChunk.Length)).ToArray();
         var target = Enumerable.Range(0, CalibrationSample).Select(_ => random.Next(encoded.Length))

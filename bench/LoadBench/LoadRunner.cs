@@ -172,7 +172,11 @@ internal sealed class QueryStream
     /// <summary>Queries sent so far.</summary>
     public long Sent => Interlocked.Read(ref _next);
 
+    /// <summary>The pool in order, starting over once it is spent.</summary>
     public static QueryStream Unique(IReadOnlyList<string> pool) => new(pool, null);
+
+    /// <summary>Of the queries sent after the first <paramref name="sentBefore"/>, how many repeat an earlier one (a unique stream past its pool).</summary>
+    public long RepeatedSince(long sentBefore) => Math.Max(0, Sent - Math.Max(sentBefore, _pool.Count));
 
     public static QueryStream Zipf(IReadOnlyList<string> pool, double s = 1)
     {

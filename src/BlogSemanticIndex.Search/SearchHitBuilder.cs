@@ -64,12 +64,12 @@ public sealed class SearchHitBuilder(NpgsqlDataSource dataSource, IOptions<Searc
             {
                 var best = postChunks
                     .Select(c => WithoutHeader(c, post.Title))
-                    .Select(c => (Chunk: c, Score: SnippetBuilder.MatchScore(c.Text, terms, pieces)))
-                    .OrderByDescending(c => c.Score)
+                    .Select(c => (Chunk: c, Match: SnippetBuilder.Match(c.Text, terms, pieces)))
+                    .OrderByDescending(c => c.Match.Score)
                     .ThenByDescending(c => c.Chunk.Id == ranked.SemanticChunkId)
                     .ThenBy(c => c.Chunk.Ordinal)
-                    .First().Chunk;
-                snippet = SnippetBuilder.Build(best.Text, best.CharStart, terms, pieces, _snippetLength);
+                    .First();
+                snippet = SnippetBuilder.Build(best.Match, best.Chunk.CharStart, _snippetLength);
             }
             hits.Add(new SearchHit(ranked.Cid, post.Title, post.Slug, post.Created, post.Created.ToUnixTimeSeconds(), ranked.Score,
                 snippet.Html, snippet.Start, snippet.End));

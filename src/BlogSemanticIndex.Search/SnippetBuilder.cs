@@ -6,6 +6,9 @@ namespace BlogSemanticIndex.Search;
 /// <summary>A snippet as HTML (only <c>&lt;mark&gt;</c> tags, everything else escaped) and its span in the post's text.</summary>
 public sealed record Snippet(string Html, int Start, int End);
 
+/// <summary>A chunk's matches of a query (<see cref="SnippetBuilder.Match"/>): its score and the spans to mark, unmerged.</summary>
+public sealed record ChunkMatch(string Text, int Score, IReadOnlyList<(int Start, int End)> Spans);
+
 /// <summary>
 /// Cuts a window from a chunk around the query's matches and marks them. Matches are the chunk's analysed
 /// terms that are query terms (so <c>Errors</c> is marked for <c>error</c>, 算法 for 新词算法) and
@@ -15,34 +18,17 @@ public static class SnippetBuilder
 {
     private const char Ellipsis = '…';
 
-    /// <summary>How many query terms / pieces occur in <paramref name="text"/>; ranks a post's chunks for the snippet.</summary>
-    public static int MatchScore(string text, IReadOnlySet<string> queryTerms, IReadOnlyList<string> pieces)
-    {
-        var found = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var token in TextAnalyzer.Analyze(text))
-        {
-            if (queryTerms.Contains(token.Term))
-            {
-                found.Add(token.Term);
-            }
-        }
-        var score = found.Count;
-        foreach (var piece in pieces)
-        {
-            if (PieceOccurrences(text, piece).Any())
-            {
-                score += 2;
-            }
-        }
-        return score;
-    }
-
     /// <param name="text">The chunk's text.</param>
     /// <param name="chunkStart">Where the chunk starts in the post's text (the snippet's span is relative to the post).</param>
     /// <param name="length">The window's length in UTF-16 characters.</param>
-    public static Snippet Build(string text, int chunkStart, IReadOnlySet<string> queryTerms, IReadOnlyList<string> pieces, int length)
+    public static Snippet Build(string text, int chunkStart, IReadOnlySet<string> queryTerms, IReadOnlyList<string> pieces, int length) =>
+        Build(Match(text, queryTerms, pieces), chunkStart, length);
+
+    /// <summary>The snippet of a chunk already matched (<see cref="Match"/>), so choosing the chunk and marking it analyse it once.</summary>
+    public static Snippet Build(ChunkMatch match, int chunkStart, int length)
     {
-        var marks = FindMarks(text, queryTerms, pieces);
+        var text = match.Text;
+        var marks = Merged(match.Spans);
         var (start, end) = Window(text, marks, length);
         var html = new StringBuilder(end - start + 32);
         if (start > 0)
@@ -72,10 +58,15 @@ public static class SnippetBuilder
         return new Snippet(html.ToString(), chunkStart + start, chunkStart + end);
     }
 
-    /// <summary>Sorted, merged spans to mark; never splits a surrogate pair (analyzer spans are whole runes).</summary>
-    internal static List<(int Start, int End)> FindMarks(string text, IReadOnlySet<string> queryTerms, IReadOnlyList<string> pieces)
+    /// <summary>
+    /// The query's matches in <paramref name="text"/>, from one run of the analyzer: the spans of its terms that are
+    /// query terms and of the pieces' whole-word occurrences, and the score — one per distinct query term found, two
+    /// per piece that occurs.
+    /// </summary>
+    public static ChunkMatch Match(string text, IReadOnlySet<string> queryTerms, IReadOnlyList<string> pieces)
     {
         var spans = new List<(int Start, int End)>();
+        HashSet<string>? found = null;
         if (queryTerms.Count > 0)
         {
             foreach (var token in TextAnalyzer.Analyze(text))
@@ -83,16 +74,30 @@ public static class SnippetBuilder
                 if (queryTerms.Contains(token.Term))
                 {
                     spans.Add((token.Start, token.End));
+                    (found ??= new HashSet<string>(StringComparer.Ordinal)).Add(token.Term);
                 }
             }
         }
+        var score = found?.Count ?? 0;
         foreach (var piece in pieces)
         {
+            var before = spans.Count;
             foreach (var at in PieceOccurrences(text, piece))
             {
                 spans.Add((at, at + piece.Length));
             }
+            if (spans.Count > before)
+            {
+                score += 2;
+            }
         }
+        return new ChunkMatch(text, score, spans);
+    }
+
+    /// <summary>Sorted, merged spans to mark; never splits a surrogate pair (analyzer spans are whole runes).</summary>
+    private static List<(int Start, int End)> Merged(IReadOnlyList<(int Start, int End)> matches)
+    {
+        var spans = matches.ToList();
         spans.Sort();
         var merged = new List<(int Start, int End)>();
         foreach (var span in spans)

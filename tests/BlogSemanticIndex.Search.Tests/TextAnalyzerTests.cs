@@ -13,6 +13,23 @@ public sealed class TextAnalyzerTests
     }
 
     [Fact]
+    public void The_characters_the_analyzer_does_not_send_to_ICU_are_their_own_NFKC_form()
+    {
+        // Normalize skips ICU for ASCII and the BMP's unified ideographs; ICU itself must agree, for every one of them.
+        var ideographs = Enumerable.Range(0x3400, 0x4DBF - 0x3400 + 1).Concat(Enumerable.Range(0x4E00, 0x9FFF - 0x4E00 + 1))
+            .Select(c => ((char)c).ToString()).ToList();
+        Assert.All(ideographs, c => Assert.True(TextAnalyzer.IsUnifiedIdeographs(c)));
+        Assert.True(string.Concat(ideographs).IsNormalized(System.Text.NormalizationForm.FormKC));
+        Assert.Equal(string.Concat(ideographs), string.Concat(ideographs).ToLowerInvariant());
+        var ascii = new string([.. Enumerable.Range(0, 128).Select(c => (char)c)]);
+        Assert.True(ascii.IsNormalized(System.Text.NormalizationForm.FormKC));
+        // Compatibility ideographs, just outside the ranges, are not their own form: they stay on the ICU path.
+        Assert.False(TextAnalyzer.IsUnifiedIdeographs("\uF900"));
+        Assert.False("\uF900".IsNormalized(System.Text.NormalizationForm.FormKC));
+        Assert.Equal(["\u8C48"], Terms("\uF900"));
+    }
+
+    [Fact]
     public void Identifiers_stay_whole_and_their_parts_are_indexed_too()
     {
         Assert.Equal(["err_conn_4402", "err", "conn", "4402"], Terms("ERR_CONN_4402"));

@@ -89,23 +89,16 @@ public static class TextAnalyzer
     /// </summary>
     private static int AnalyzeWord(string text, int start, List<AnalyzedToken> tokens)
     {
-        var parts = new List<(int Start, int End)>();
-        var i = start;
-        while (true)
+        var i = PartEnd(text, start);
+        // Most words are one part: the list of parts exists only for compounds (its lists were 5 % of a search's allocations).
+        var first = (Start: start, End: i);
+        List<(int Start, int End)>? parts = null;
+        while (i + 1 < text.Length && text[i] is '_' or '.' or '-' && RuneAt(text, i + 1) is var next
+               && Rune.IsLetterOrDigit(next) && !IsCjk(next))
         {
-            var partStart = i;
-            while (i < text.Length && RuneAt(text, i) is var r && Rune.IsLetterOrDigit(r) && !IsCjk(r))
-            {
-                i += r.Utf16SequenceLength;
-            }
-            parts.Add((partStart, i));
-            if (i + 1 < text.Length && text[i] is '_' or '.' or '-' && RuneAt(text, i + 1) is var next
-                && Rune.IsLetterOrDigit(next) && !IsCjk(next))
-            {
-                i++;
-                continue;
-            }
-            break;
+            var partStart = i + 1;
+            i = PartEnd(text, partStart);
+            (parts ??= [first]).Add((partStart, i));
         }
         var end = i;
         var suffixed = false;
@@ -124,16 +117,23 @@ public static class TextAnalyzer
             }
         }
 
-        var compound = parts.Count > 1;
-        Emit(tokens, text, start, end, stem: !compound && !suffixed);
-        if (compound)
+        Emit(tokens, text, start, end, stem: parts is null && !suffixed);
+        foreach (var (partStart, partEnd) in parts ?? [])
         {
-            foreach (var (partStart, partEnd) in parts)
-            {
-                Emit(tokens, text, partStart, partEnd, stem: true);
-            }
+            Emit(tokens, text, partStart, partEnd, stem: true);
         }
         return end;
+    }
+
+    /// <summary>Where the run of Latin-script letters and digits starting at <paramref name="start"/> ends.</summary>
+    private static int PartEnd(string text, int start)
+    {
+        var i = start;
+        while (i < text.Length && RuneAt(text, i) is var r && Rune.IsLetterOrDigit(r) && !IsCjk(r))
+        {
+            i += r.Utf16SequenceLength;
+        }
+        return i;
     }
 
     private static void Emit(List<AnalyzedToken> tokens, string text, int start, int end, bool stem)
@@ -156,8 +156,31 @@ public static class TextAnalyzer
 
     private static string Normalize(string token)
     {
+        // ASCII and the BMP's CJK unified ideographs are their own NFKC form (no decomposition; the ideographs have no
+        // case either), and they are nearly every token: no call into ICU for them (TextAnalyzerTests checks the claim).
+        if (Ascii.IsValid(token))
+        {
+            return token.ToLowerInvariant();
+        }
+        if (IsUnifiedIdeographs(token))
+        {
+            return token;
+        }
         var normalized = token.IsNormalized(NormalizationForm.FormKC) ? token : token.Normalize(NormalizationForm.FormKC);
         return normalized.ToLowerInvariant();
+    }
+
+    /// <summary>Whether every character is a CJK unified ideograph of the BMP (U+3400–U+4DBF, U+4E00–U+9FFF).</summary>
+    internal static bool IsUnifiedIdeographs(ReadOnlySpan<char> text)
+    {
+        foreach (var c in text)
+        {
+            if (c is not (>= '\u3400' and <= '\u4DBF' or >= '\u4E00' and <= '\u9FFF'))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /// <summary>Harman's S-stemmer: ies→y, es→e, s→ (not after u or s); words only, at least 4 letters.</summary>

@@ -58,13 +58,11 @@ internal sealed class NodeVectorIndexBench : IDisposable
         };
     }
 
-    /// <summary>Recall@10 of the top 10 posts made of the <paramref name="rows"/> nearest chunks, against exact search (every vector, float).</summary>
-    public async Task<double> PostRecallAt10(IReadOnlyList<float[]> queries, int rows) => (await PostRecallAt10(queries, rows, [rows]))[0].Recall;
-
     /// <summary>
-    /// <see cref="PostRecallAt10(IReadOnlyList{float[]}, int)"/> with the graph searched for each of
-    /// <paramref name="candidateLists"/> rows first (USearch's candidate list is the larger of its own and the rows
-    /// asked for), the nearest <paramref name="rows"/> of them kept, as a longer candidate list would give them; with
+    /// Recall@10 of the top 10 posts made of the <paramref name="rows"/> nearest chunks, against exact search (every
+    /// vector, float), with the graph searched for each of <paramref name="candidateLists"/> rows first (USearch's
+    /// candidate list is the larger of its own and the rows asked for), the nearest <paramref name="rows"/> of them
+    /// kept, as a longer candidate list would give them; with
     /// the mean wall time of one such search, one at a time. Two more readings tell misses from near-ties: against
     /// exact search with the query rounded to half precision, as the graph reads it, and ann-benchmarks' recall,
     /// where a post counts when its exact similarity is within <see cref="TieTolerance"/> of the exact 10th post's.
@@ -73,6 +71,7 @@ internal sealed class NodeVectorIndexBench : IDisposable
     {
         var normalized = _chunks.Select(c => Normalized(c.Vector)).ToList();
         var exact = queries.Select(query => ExactPosts(normalized, query, rows)).ToList();
+        var exactSimilarity = exact.Select(posts => posts.ToDictionary(p => p.Cid, p => p.Similarity)).ToList();
         var exactHalfQuery = queries.Select(query => ExactPosts(normalized, [.. query.Select(x => (float)(Half)x)], rows)).ToList();
         var results = new List<NodeRecall>();
         foreach (var candidates in candidateLists)
@@ -87,8 +86,7 @@ internal sealed class NodeVectorIndexBench : IDisposable
                 found += posts.Intersect(exact[i].Take(10).Select(p => p.Cid)).Count();
                 foundHalf += posts.Intersect(exactHalfQuery[i].Take(10).Select(p => p.Cid)).Count();
                 var tenth = exact[i][Math.Min(9, exact[i].Count - 1)].Similarity;
-                var similarity = exact[i].ToDictionary(p => p.Cid, p => p.Similarity);
-                withinTolerance += posts.Count(cid => similarity.TryGetValue(cid, out var s) && s >= tenth - TieTolerance);
+                withinTolerance += posts.Count(cid => exactSimilarity[i].TryGetValue(cid, out var s) && s >= tenth - TieTolerance);
             }
             var asked = 10.0 * queries.Count;
             results.Add(new NodeRecall(candidates, found / asked, foundHalf / asked, withinTolerance / asked, clock.Elapsed.TotalMilliseconds / queries.Count));
@@ -99,7 +97,7 @@ internal sealed class NodeVectorIndexBench : IDisposable
     /// <summary>ann-benchmarks' default tolerance on a distance (here, cosine similarity).</summary>
     public const double TieTolerance = 1e-3;
 
-    /// <summary>The recall of the graph's top 10 posts at one candidate list (<see cref="PostRecallAt10(IReadOnlyList{float[]}, int, IReadOnlyList{int})"/>).</summary>
+    /// <summary>The recall of the graph's top 10 posts at one candidate list (<see cref="PostRecallAt10"/>).</summary>
     public sealed record NodeRecall(int CandidateList, double Recall, double RecallOfHalfQuery, double RecallWithinTolerance, double MeanMs);
 
     /// <summary>Posts of the exact <paramref name="rows"/> nearest chunks, each by its best chunk, best first.</summary>

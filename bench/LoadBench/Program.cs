@@ -78,9 +78,8 @@ var vectors = reuseSchema is null ? CorpusIndex.LoadOrEncode(encoder.Info, new E
 if (vectors is not null && encodedChunks < chunkTexts.Count)
 {
     (vectors, var synthetic) = SyntheticVectors.Extend(corpus, vectors);
-    var sourcesWithTwo = corpus.Posts.SelectMany(p => p.Chunks.Select(_ => p.Source)).Take(encodedChunks).CountBy(s => s).Count(s => s.Value > 1);
     Console.WriteLine($"Vectors: {encodedChunks} encoded, {chunkTexts.Count - encodedChunks} synthetic (mixtures of their source's encoded chunks, " +
-        $"moved {synthetic.Step:F3} along differences of encoded ones; {sourcesWithTwo} of {corpus.Posts.Select(p => p.Source).Distinct().Count()} sources " +
+        $"moved {synthetic.Step:F3} along differences of encoded ones; {synthetic.SourcesWithTwoEncoded} of {synthetic.Sources} sources " +
         $"have two or more encoded chunks); mean cosine to the nearest encoded chunk of the same source: encoded chunks {synthetic.EncodedNearest:F3}, " +
         $"synthetic {synthetic.SyntheticNearest:F3}");
 }
@@ -147,20 +146,18 @@ try
     var nodeGraph = Arg("--node-graph")?.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray() is [var graphM, var graphEfConstruction]
         ? (graphM, graphEfConstruction) : ((int, int)?)null;
     using var nodeIndex = await NodeVectorIndexBench.BuildAsync(dataSource, SemanticSearcher.NodeGraphExpansion(new SearchOptions { EfSearch = efSearch }), nodeGraph);
-    var nodeRecall = await nodeIndex.PostRecallAt10(whitened, legRows);
+    // --node-expansion-sweep 800,1200,1600 also reads the graph at other candidate lists: recall and time at each.
+    var sweepLists = Arg("--node-expansion-sweep")?.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList() ?? [];
+    var nodeRecalls = await nodeIndex.PostRecallAt10(whitened, legRows, [legRows, .. sweepLists]);
+    var nodeRecall = nodeRecalls[0].Recall;
     Console.WriteLine($"Node vector index (USearch, {(nodeGraph is { } g ? $"m {g.Item1}, ef_construction {g.Item2}" : "as the service builds it")}): built from the searched table in {nodeIndex.BuildTime.TotalSeconds:F0} s; " +
         $"recall@10 of the top 10 posts of its {legRows} rows against exact search {nodeRecall:F3} ({recallSet.Count} queries)");
-    // --node-expansion-sweep 800,1200,1600 sizes the graph's candidate list for this index: recall and time at each.
-    if (Arg("--node-expansion-sweep") is { } sweep)
+    foreach (var result in nodeRecalls.Skip(1))
     {
-        var lists = sweep.Split(',').Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToList();
-        foreach (var result in await nodeIndex.PostRecallAt10(whitened, legRows, lists))
-        {
-            Console.WriteLine($"  node graph, candidate list {result.CandidateList}: post recall@10 {result.Recall:F3} " +
-                $"(against the query in half precision, as the graph reads it: {result.RecallOfHalfQuery:F3}; " +
-                $"within {NodeVectorIndexBench.TieTolerance} of the 10th post's similarity: {result.RecallWithinTolerance:F3}), " +
-                $"{result.MeanMs:F2} ms per search (one at a time)");
-        }
+        Console.WriteLine($"  node graph, candidate list {result.CandidateList}: post recall@10 {result.Recall:F3} " +
+            $"(against the query in half precision, as the graph reads it: {result.RecallOfHalfQuery:F3}; " +
+            $"within {NodeVectorIndexBench.TieTolerance} of the 10th post's similarity: {result.RecallWithinTolerance:F3}), " +
+            $"{result.MeanMs:F2} ms per search (one at a time)");
     }
     if (args.Contains("--recall-only"))
     {

@@ -33,7 +33,9 @@ internal sealed class SyntheticVectors
     /// <param name="Step">How far they were moved from their mixtures.</param>
     /// <param name="EncodedNearest">Mean cosine of an encoded chunk to the nearest other encoded chunk of its source: the target.</param>
     /// <param name="SyntheticNearest">The same figure for the synthetic chunks, at <paramref name="Step"/>.</param>
-    public sealed record Calibration(float Step, double EncodedNearest, double SyntheticNearest);
+    /// <param name="SourcesWithTwoEncoded">Sources with two or more encoded chunks (a mixture of one is that chunk).</param>
+    /// <param name="Sources">Sources in the corpus.</param>
+    public sealed record Calibration(float Step, double EncodedNearest, double SyntheticNearest, int SourcesWithTwoEncoded, int Sources);
 
     /// <param name="encoded">Vectors of the corpus's first chunks, in the corpus's order.</param>
     /// <returns>All the corpus's vectors: the encoded ones, then one synthetic vector per remaining chunk.</returns>
@@ -73,7 +75,8 @@ internal sealed class SyntheticVectors
         var vectors = new float[synthetic.sourceOfChunk.Length][];
         Array.Copy(encoded, vectors, encoded.Length);
         Parallel.For(encoded.Length, vectors.Length, i => vectors[i] = synthetic.Synthesize(i, seed, step));
-        return (vectors, new Calibration(step, target, SampleMean(step)));
+        return (vectors, new Calibration(step, target, SampleMean(step),
+            synthetic.encodedOfSource.Count(source => source.Value.Length > 1), sourcesSeen.Count));
     }
 
     private float[] Synthesize(int chunk, int seed, float step)

@@ -39,6 +39,22 @@ public sealed class SentenceEncoderTests(MiniLmFixture fixture)
         Assert.Equal(lengths.OrderDescending(), lengths);
     }
 
+    [Fact]
+    public void A_long_text_gets_a_batch_of_its_own_while_texts_of_similar_length_share_one()
+    {
+        int[] Text(int length) => new int[length];
+        // Seven short queries and one pasted paragraph: padded together they would be 8 × 256 rows.
+        List<int[]> ids = [Text(12), Text(9), Text(256), Text(14), Text(10), Text(11), Text(13), Text(12)];
+
+        var batches = SentenceEncoder.PlanBatches(ids, 4096);
+
+        Assert.Equal(2, batches.Count);
+        Assert.Equal([2], batches[0]);
+        Assert.Equal([0, 1, 3, 4, 5, 6, 7], batches[1].Order());
+        // Lengths that differ a little are not worth another forward pass.
+        Assert.Single(SentenceEncoder.PlanBatches([Text(8), Text(20), Text(14), Text(30)], 4096));
+    }
+
     [SkippableFact]
     public void Bf16_on_this_cpu_stays_within_cosine_0_999_of_fp32()
     {

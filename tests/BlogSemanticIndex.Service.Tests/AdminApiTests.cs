@@ -182,14 +182,14 @@ public sealed class AdminApiTests : IAsyncLifetime, IDisposable
             var (badExit, bad) = await BsiProcess.RunAsync(environment, "eval", _blog);
             var (tuneExit, tune) = await BsiProcess.RunAsync(environment, "eval", "--tune-fusion", set);
 
-            Assert.True(evalExit == 0, eval);
+            Assert.True(evalExit == 0, $"exit code {evalExit}\n{eval}");
             Assert.All(new[] { "keyword-like", "keyword", "semantic", "hybrid", "nDCG@10", $"{_summary.Queries.Count} labelled queries" }, s => Assert.Contains(s, eval));
-            Assert.True(sweepExit == 0, sweep);
+            Assert.True(sweepExit == 0, $"exit code {sweepExit}\n{sweep}");
             // The raw row and two grid rows, with pgvector's storage per chunk: 4 bytes a dimension + 8.
             Assert.All(new[] { "raw", "1544", "264", "17%" }, s => Assert.Contains(s, sweep));
             Assert.Equal(2, badExit);
             Assert.Contains("Cannot read the labelled set", bad);
-            Assert.True(tuneExit == 0, tune);
+            Assert.True(tuneExit == 0, $"exit code {tuneExit}\n{tune}");
             Assert.All(new[] { "SemanticWeight", "(configured)", "equal-weight RRF" }, s => Assert.Contains(s, tune));
             Assert.True(tune.Contains("--set Search:SemanticWeight=", StringComparison.Ordinal) || tune.Contains("already the best", StringComparison.Ordinal), tune);
         }

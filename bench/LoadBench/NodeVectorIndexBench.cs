@@ -94,6 +94,29 @@ internal sealed class NodeVectorIndexBench : IDisposable
         return results;
     }
 
+    /// <summary>
+    /// How many of <paramref name="sample"/> stored chunks (evenly spaced through the build order) a search for their own
+    /// vector finds among its 10 nearest at a candidate list of <paramref name="candidateList"/>: a chunk no search
+    /// reaches caps recall whatever the list, which a longer list cannot tell from a hard query. A chunk counts as found
+    /// when it, or another chunk with the same vector, comes back.
+    /// </summary>
+    public async Task<(int Found, int Sample)> SelfFound(int sample, int candidateList)
+    {
+        var found = 0;
+        var step = Math.Max(1, _chunks.Count / sample);
+        var asked = 0;
+        for (var i = 0; i < _chunks.Count && asked < sample; i += step, asked++)
+        {
+            var chunk = _chunks[i];
+            var nearest = await _index.NearestAsync(_space, chunk.Vector, Math.Max(10, candidateList), excludeCid: null, default) ?? [];
+            if (nearest.Take(10).Any(n => n.ChunkId == chunk.ChunkId || n.Similarity >= 1 - 1e-6))
+            {
+                found++;
+            }
+        }
+        return (found, asked);
+    }
+
     /// <summary>ann-benchmarks' default tolerance on a distance (here, cosine similarity).</summary>
     public const double TieTolerance = 1e-3;
 

@@ -159,6 +159,9 @@ try
             $"within {NodeVectorIndexBench.TieTolerance} of the 10th post's similarity: {result.RecallWithinTolerance:F3}), " +
             $"{result.MeanMs:F2} ms per search (one at a time)");
     }
+    var (selfFound, selfAsked) = await nodeIndex.SelfFound(2000, legRows * 2);
+    Console.WriteLine($"  node graph reachability: {selfFound} of {selfAsked} stored chunks found among the 10 nearest to their own vector " +
+        $"(candidate list {legRows * 2}); a chunk no search reaches caps recall at any list");
     if (args.Contains("--recall-only"))
     {
         return 0;

@@ -7,8 +7,9 @@ namespace BlogSemanticIndex.Embedding;
 /// Query embeddings for concurrent searches, several per forward pass. An encoder runs one batch at a time, so
 /// under load searches queue for it anyway; here a search queues its query, and whichever search holds the encoder
 /// next embeds every query waiting (up to <paramref name="maxBatch"/>) in one call, the others finding their
-/// vector done (one forward pass, or a few where their lengths differ widely: <see cref="SentenceEncoder.PlanBatches"/>). A batch of short queries costs little more than one (libtorch's fixed cost per operator dominates),
-/// so the same CPU embeds more queries a second; a lone query is embedded alone, as before.
+/// vector done: one forward pass, or a few where their lengths differ widely (<see cref="SentenceEncoder.PlanBatches"/>).
+/// A pass of several short queries costs little more than one (about 8 ms of a short query's pass is fixed on the
+/// 2-core Xeon), so the same CPU embeds more queries a second; a lone query is embedded alone, as before.
 /// </summary>
 public sealed class QueryBatcher(SentenceEncoder encoder, int maxBatch = 16)
 {

@@ -253,10 +253,14 @@ public sealed class SentenceEncoder : IDisposable
     /// <summary>
     /// What one forward pass costs beyond its tokens, in padded token rows. With the builtin MiniLM in bf16 on one thread
     /// (Intel Xeon with AMX, 2 cores) a batch of 8 to 64 tokens a text cost about 8 ms + 0.1–0.15 ms per padded row,
-    /// a fixed part worth 55–85 rows, and fewer rows than a 16-row AMX tile cost the same as a full one; at 64 rows,
-    /// batches of 8 short claims split more often and ran 1.11× the CPU of one batch each (median of 5), at 128 1.03×.
+    /// a fixed part worth 55–85 rows, and few rows cost like more (one text of 8 tokens 9.4 ms, of 16 tokens 9.7 ms);
+    /// at 64 rows, batches of 8 short claims split more often and ran 1.11× the CPU of one batch each (median of 5),
+    /// at 128 1.03×.
     /// </summary>
     internal const int ForwardPassCostInTokenRows = 128;
+
+    /// <summary>The most texts one pass takes, which bounds planning at this many steps a text (the indexer's largest slice).</summary>
+    private const int MostTextsPerPass = 4096;
 
     /// <summary>
     /// Groups text indices into batches, longest first, each batch's padded size (count × its longest) within
@@ -274,7 +278,7 @@ public sealed class SentenceEncoder : IDisposable
         for (var i = order.Length - 1; i >= 0; i--)
         {
             var longest = Math.Max(1, ids[order[i]].Length);
-            var most = Math.Max(1, Math.Min(order.Length - i, tokenBudget / longest));
+            var most = Math.Max(1, Math.Min(Math.Min(order.Length - i, MostTextsPerPass), tokenBudget / longest));
             cost[i] = long.MaxValue;
             // Largest batch first, so that among equal costs the fewer batches win.
             for (var count = most; count >= 1; count--)

@@ -26,6 +26,9 @@ internal sealed class NodeVectorIndexBench : IDisposable
     /// <summary>How long reading the vectors and building the graph took.</summary>
     public TimeSpan BuildTime { get; }
 
+    /// <summary>Chunks the build found no search through the graph reaches, which each search scans instead.</summary>
+    public int Orphans => _index.Orphans;
+
     /// <param name="graph">The graph's m and ef_construction, when not the shipped ones (<c>--node-graph</c>).</param>
     public static async Task<NodeVectorIndexBench> BuildAsync(NpgsqlDataSource dataSource, int expansionSearch, (int M, int EfConstruction)? graph = null)
     {

@@ -27,8 +27,9 @@ internal static partial class SearchLogMessages
     public static partial void KeywordIndexBuilt(this ILogger logger, int posts, long generation, double seconds);
 
     [LoggerMessage(LogLevel.Information,
-        "Vector index built: {Chunks} chunks of model {Model}, whitening version {Whitening}, at generation {Generation} in {Seconds:F1} s")]
-    public static partial void VectorIndexBuilt(this ILogger logger, int chunks, int model, int whitening, long generation, double seconds);
+        "Vector index built: {Chunks} chunks of model {Model}, whitening version {Whitening}, at generation {Generation} in {Seconds:F1} s; " +
+        "{Orphans} of them no search through the graph reaches, compared with every query instead")]
+    public static partial void VectorIndexBuilt(this ILogger logger, int chunks, int model, int whitening, long generation, double seconds, int orphans);
 
     [LoggerMessage(LogLevel.Information,
         "Vector index taken up from {Folder}: {Chunks} chunks of model {Model}, whitening version {Whitening}, caught up to generation {Generation} in {Seconds:F1} s")]

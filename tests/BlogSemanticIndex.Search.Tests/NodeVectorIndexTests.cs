@@ -104,6 +104,62 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
     }
 
     [Fact]
+    public async Task Every_stored_chunk_is_found_by_its_own_vector_where_the_graph_leaves_some_unreached()
+    {
+        // Four links per node: a graph this thin leaves chunks that no link points to, as a 500,000-chunk graph does with 16.
+        var random = new Random(11);
+        var chunks = RandomChunks(random, firstCid: 1, posts: 1000, firstChunk: 1);
+        var folder = Directory.CreateTempSubdirectory("bsi-vector-index-").FullName;
+        try
+        {
+            using var index = new NodeVectorIndex(expansionSearch: 64, connectivity: 4, expansionAdd: 16);
+            await index.RebuildAsync(Stream(chunks), () => (5, RandomSpace), default);
+            Assert.InRange(index.Orphans, 1, chunks.Count / 10);
+            await AssertEachFindsItself(index, chunks);
+            // Chunks added later are checked as they are added (their links may push older chunks out of their
+            // neighbours' lists, which only the next build checks).
+            var added = RandomChunks(random, firstCid: 5001, posts: 300, firstChunk: 50_000);
+            index.Apply([.. added.Select(c => c.Cid).Distinct()], added, 6);
+            await AssertEachFindsItself(index, added);
+
+            // The orphans are saved with the graph and taken up with it.
+            Assert.True(index.SaveTo(folder, "store A"));
+            using var resumed = new NodeVectorIndex(expansionSearch: 64, connectivity: 4, expansionAdd: 16);
+            Assert.Null(await resumed.ResumeAsync(folder, "store A", RandomSpace, generation => Task.FromResult<VectorChanges?>(new VectorChanges(generation, [], []))));
+            Assert.Equal(index.Orphans, resumed.Orphans);
+            await AssertEachFindsItself(resumed, added);
+
+            // A removed orphan is no longer returned.
+            var orphanPost = chunks.First(c => index.OrphanKeys.Contains((ulong)c.ChunkId)).Cid;
+            resumed.Apply([orphanPost], [], 7);
+            Assert.Equal(index.Orphans - chunks.Count(c => c.Cid == orphanPost && index.OrphanKeys.Contains((ulong)c.ChunkId)), resumed.Orphans);
+            foreach (var gone in chunks.Where(c => c.Cid == orphanPost))
+            {
+                Assert.DoesNotContain(await resumed.NearestAsync(RandomSpace, gone.Vector, 10, null, default) ?? [], n => n.Cid == orphanPost);
+            }
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        static async Task AssertEachFindsItself(NodeVectorIndex index, List<ChunkEntry> chunks)
+        {
+            var missed = new List<long>();
+            foreach (var chunk in chunks)
+            {
+                var nearest = (await index.NearestAsync(RandomSpace, chunk.Vector, 10, null, default))!;
+                Assert.Equal(nearest.OrderByDescending(n => n.Similarity), nearest);
+                if (!nearest.Any(n => n.ChunkId == chunk.ChunkId))
+                {
+                    missed.Add(chunk.ChunkId);
+                }
+            }
+            Assert.Empty(missed);
+        }
+    }
+
+    [Fact]
     public async Task Searches_run_beside_changes_that_grow_and_thin_the_graph()
     {
         var random = new Random(11);

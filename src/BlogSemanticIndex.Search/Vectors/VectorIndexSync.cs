@@ -73,7 +73,7 @@ public sealed class VectorIndexSync(
         if (index.Space is { } built)
         {
             logger.VectorIndexBuilt(index.Size.Count, built.ModelId, built.WhiteningVersion, index.AppliedGeneration,
-                Time.GetElapsedTime(started).TotalSeconds);
+                Time.GetElapsedTime(started).TotalSeconds, index.Orphans);
             _source = await feed.ReadSourceAsync(built, cancellationToken);
             Save();
         }

@@ -130,9 +130,10 @@ public sealed class NodeVectorIndexTests(EncoderFixture encoder)
             await AssertEachFindsItself(resumed, added);
 
             // A removed orphan is no longer returned.
-            var orphanPost = chunks.First(c => index.OrphanKeys.Contains((ulong)c.ChunkId)).Cid;
+            var orphanKeys = index.OrphanKeys;
+            var orphanPost = chunks.First(c => orphanKeys.Contains((ulong)c.ChunkId)).Cid;
             resumed.Apply([orphanPost], [], 7);
-            Assert.Equal(index.Orphans - chunks.Count(c => c.Cid == orphanPost && index.OrphanKeys.Contains((ulong)c.ChunkId)), resumed.Orphans);
+            Assert.Equal(index.Orphans - chunks.Count(c => c.Cid == orphanPost && orphanKeys.Contains((ulong)c.ChunkId)), resumed.Orphans);
             foreach (var gone in chunks.Where(c => c.Cid == orphanPost))
             {
                 Assert.DoesNotContain(await resumed.NearestAsync(RandomSpace, gone.Vector, 10, null, default) ?? [], n => n.Cid == orphanPost);

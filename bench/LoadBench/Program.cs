@@ -26,7 +26,7 @@ var clientCounts = (Arg("--clients") ?? "1,8,32").Split(',').Select(int.Parse).T
 var modeClients = int.Parse(Arg("--mode-clients") ?? "8", CultureInfo.InvariantCulture);
 var efSearch = int.Parse(Arg("--ef-search") ?? new SearchOptions().EfSearch.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
 // The corpus is encoded once (and cached); bf16 is ~1.8x faster where the CPU has it, with vectors within
-// 1e-4 in cosine of fp32's. Queries are embedded as the service embeds them (Precision auto: fp32 on a CPU).
+// 1e-4 in cosine of fp32's. Queries are embedded as the service embeds them (below: its query settings).
 var corpusPrecision = Arg("--precision") ?? (DeviceSelection.CpuSupportsBf16 ? "bf16" : "fp32");
 var recallQueries = int.Parse(Arg("--recall-queries") ?? "200", CultureInfo.InvariantCulture);
 var referenceVectors = int.Parse(Arg("--reference-vectors") ?? "2000", CultureInfo.InvariantCulture);
@@ -45,6 +45,8 @@ Console.WriteLine($"LoadBench: {chunkTarget} chunks, {Environment.ProcessorCount
 
 // Queries are embedded as the service embeds them: its query settings (one intra-op thread, the query precision).
 using var encoder = SentenceEncoder.Create(new EncoderOptions { Device = "cpu" }.ForQueries());
+Console.WriteLine($"Query encoder: {encoder.Info.Precision}" + (encoder.PrecisionProbe is { } probe
+    ? $", measured at load (a pass of 1 and of 4 probe queries: fp32 {probe.Fp32Ms} ms, bf16 {probe.Bf16Ms} ms)" : ""));
 var corpus = Corpus.Build(dataFolder, chunkTarget, text => encoder.Tokenize(text).Length - 2);
 var chunkTexts = corpus.Posts.SelectMany(p => p.Chunks).Select(c => c.Text).ToList();
 Console.WriteLine($"Corpus: {corpus.Posts.Count} posts, {chunkTexts.Count} chunks, {corpus.Posts.SelectMany(p => p.Chunks).Average(c => c.Tokens):F0} tokens per chunk on average");

@@ -18,9 +18,6 @@ public static class DeviceSelection
     /// <summary>Whether this CPU has native bf16 arithmetic (AVX512-BF16 or AMX); read from /proc/cpuinfo on Linux.</summary>
     public static bool CpuSupportsBf16 { get; } = CpuFlags.Contains("avx512_bf16") || CpuFlags.Contains("amx_bf16");
 
-    /// <summary>Whether this CPU has AMX tiles for bf16 matrix products, where bf16 is much faster than fp32 (not only on par).</summary>
-    public static bool CpuHasAmxBf16 { get; } = CpuFlags.Contains("amx_bf16");
-
     public static Device ResolveDevice(string setting)
     {
         var value = setting.Trim().ToLowerInvariant();
@@ -44,16 +41,14 @@ public static class DeviceSelection
         return value == "cuda" ? CUDA : new Device(value);
     }
 
-    /// <param name="bf16OnAmx">Whether <c>auto</c> means bf16 on a CPU with AMX (the query encoder: a short query's bf16
-    /// forward pass costs about half the CPU of fp32 there, and its vector keeps cosine ≥ 0.9998 with the fp32 one).</param>
-    public static EncoderPrecision ResolvePrecision(string setting, Device device, bool bf16OnAmx = false)
+    public static EncoderPrecision ResolvePrecision(string setting, Device device)
     {
         var value = setting.Trim().ToLowerInvariant();
         var onCuda = device.type == DeviceType.CUDA;
         switch (value)
         {
             case "auto":
-                return !onCuda ? (bf16OnAmx && CpuHasAmxBf16 ? EncoderPrecision.Bf16 : EncoderPrecision.Fp32) : CudaSupportsBf16(device) ? EncoderPrecision.Bf16 : EncoderPrecision.Fp16;
+                return !onCuda ? EncoderPrecision.Fp32 : CudaSupportsBf16(device) ? EncoderPrecision.Bf16 : EncoderPrecision.Fp16;
             case "fp32":
                 return EncoderPrecision.Fp32;
             case "fp16" when !onCuda:

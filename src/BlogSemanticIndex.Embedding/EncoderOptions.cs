@@ -32,11 +32,11 @@ public sealed class EncoderOptions : IValidatedSection<EncoderOptions>
     public string Precision { get; set; } = "auto";
 
     /// <summary>
-    /// Precision of the encoder that embeds search queries: <c>auto</c> (as <see cref="Precision"/>, except that its
-    /// <c>auto</c> means bf16 on a CPU with AMX) or one of <see cref="AllowedPrecisions"/>. <c>bf16</c> on a CPU with
-    /// AVX512-BF16 or AMX keeps a query's vector within cosine 0.9998 of its fp32 one (the demo's and 100 SciFact queries)
-    /// against fp32 chunk vectors; with AMX it costs about half the CPU of fp32 per query (bench/LoadBench
-    /// <c>--embedding-only</c>), with AVX512-BF16 alone about the same, so only AMX makes it the default.
+    /// Precision of the encoder that embeds search queries: <c>auto</c> (as <see cref="Precision"/>, except that when both
+    /// are <c>auto</c> on a CPU with AVX512-BF16 or AMX, the query encoder is loaded in fp32 and in bf16 and keeps whichever
+    /// embedded probe queries faster: <see cref="QueryPrecisionProbe"/>) or one of <see cref="AllowedPrecisions"/>.
+    /// <c>bf16</c> keeps a query's vector within cosine 0.9998 of its fp32 one (the demo's and 100 SciFact queries)
+    /// against fp32 chunk vectors.
     /// </summary>
     public string QueryPrecision { get; set; } = "auto";
 
@@ -51,10 +51,17 @@ public sealed class EncoderOptions : IValidatedSection<EncoderOptions>
             "auto" => Precision,
             var explicitPrecision => explicitPrecision,
         };
-        var copy = (EncoderOptions)MemberwiseClone();
-        copy.Precision = precision;
+        var copy = WithPrecision(precision);
         copy.Threads = QueryThreads > 0 ? QueryThreads : Threads;
         copy.IsQueryEncoder = true;
+        return copy;
+    }
+
+    /// <summary>These settings with <see cref="Precision"/> set to <paramref name="precision"/>.</summary>
+    internal EncoderOptions WithPrecision(string precision)
+    {
+        var copy = (EncoderOptions)MemberwiseClone();
+        copy.Precision = precision;
         return copy;
     }
 

@@ -55,6 +55,9 @@ public sealed class SentenceEncoder : IDisposable
     public int MaxTokens => Info.MaxTokens;
     public string QueryPrefix => queryPrefix;
 
+    /// <summary>What each precision cost when this query encoder's <c>auto</c> precision was measured; null when it was not.</summary>
+    public PrecisionProbe? PrecisionProbe { get; internal set; }
+
     /// <summary>How the model's dense layers run (see <see cref="Modeling.DenseKernel"/>).</summary>
     internal DenseKernel DenseKernel
     {
@@ -141,7 +144,12 @@ public sealed class SentenceEncoder : IDisposable
         }
         var threads = options.Threads > 0 ? options.Threads : LibTorchDefaultThreads.Value;
         var device = DeviceSelection.ResolveDevice(options.Device);
-        var precision = DeviceSelection.ResolvePrecision(options.Precision, device, options.IsQueryEncoder);
+        if (options.IsQueryEncoder && options.Precision.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)
+            && device.type == DeviceType.CPU && DeviceSelection.CpuSupportsBf16)
+        {
+            return QueryPrecisionProbe.LoadFaster(precision => FromFolder(folder, options.WithPrecision(precision.ToSettingName()), name, revision));
+        }
+        var precision = DeviceSelection.ResolvePrecision(options.Precision, device);
         if (device.type == DeviceType.CPU)
         {
             NativeMemoryTuning.Apply();

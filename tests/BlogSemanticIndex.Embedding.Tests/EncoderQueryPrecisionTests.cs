@@ -15,7 +15,7 @@ public sealed class EncoderQueryPrecisionTests
     }
 
     [Fact]
-    public void Auto_on_both_means_bf16_for_queries_on_a_cpu_with_amx_and_fp32_for_the_indexer()
+    public void Auto_on_both_measures_the_query_precision_on_a_bf16_cpu_and_keeps_fp32_for_the_indexer()
     {
         var options = new EncoderOptions { Device = "cpu" };
         var (indexer, _) = TestEncoders.LoadBuiltin(BuiltinModel.MiniLm, options);
@@ -24,7 +24,37 @@ public sealed class EncoderQueryPrecisionTests
         using (queries)
         {
             Assert.Equal("fp32", indexer.Info.Precision);
-            Assert.Equal(DeviceSelection.CpuHasAmxBf16 ? "bf16" : "fp32", queries.Info.Precision);
+            Assert.Null(indexer.PrecisionProbe);
+            if (!DeviceSelection.CpuSupportsBf16)
+            {
+                Assert.Equal("fp32", queries.Info.Precision);
+                Assert.Null(queries.PrecisionProbe);
+                return;
+            }
+            // Both precisions ran the probe queries; the encoder kept is the one that ran them faster.
+            var probe = Assert.IsType<PrecisionProbe>(queries.PrecisionProbe);
+            Assert.InRange(probe.Fp32Ms, 0.01, 10_000);
+            Assert.InRange(probe.Bf16Ms, 0.01, 10_000);
+            Assert.Equal(probe.Bf16Ms < probe.Fp32Ms ? "bf16" : "fp32", queries.Info.Precision);
+            Assert.Equal(1, queries.Info.Threads);
+            // The kept instance embeds as one loaded in that precision directly.
+            var (direct, _) = TestEncoders.LoadBuiltin(BuiltinModel.MiniLm, options.ForQueries().WithPrecision(queries.Info.Precision));
+            using (direct)
+            {
+                Assert.Null(direct.PrecisionProbe);
+                Assert.Equal(direct.EncodeQuery("新词发现算法"), queries.EncodeQuery("新词发现算法"));
+            }
+        }
+    }
+
+    [Fact]
+    public void A_configured_precision_is_not_measured()
+    {
+        var (queries, _) = TestEncoders.LoadBuiltin(BuiltinModel.MiniLm, new EncoderOptions { Device = "cpu", Precision = "fp32" }.ForQueries());
+        using (queries)
+        {
+            Assert.Equal("fp32", queries.Info.Precision);
+            Assert.Null(queries.PrecisionProbe);
         }
     }
 

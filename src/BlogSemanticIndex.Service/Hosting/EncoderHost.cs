@@ -56,6 +56,10 @@ internal sealed class EncoderHost(
                 {
                     logger.QueryEncoderLoaded(queryEncoder.Info.Device, queryEncoder.Info.Precision, queryEncoder.Info.Threads);
                 }
+                if (queryEncoder.PrecisionProbe is { } probe)
+                {
+                    logger.QueryPrecisionMeasured(queryEncoder.Info.Precision, probe.Fp32Ms, probe.Bf16Ms);
+                }
                 _queryLoaded.SetResult(queryEncoder);
             }
             catch (Exception e)
@@ -126,7 +130,7 @@ internal sealed class EncoderHealthCheck(EncoderHost host, EncoderOptions option
         if (host.Loaded is { } encoder && host.QueryLoaded is { } queryEncoder)
         {
             var info = encoder.Info;
-            return Task.FromResult(HealthCheckResult.Healthy($"{info.Name} loaded", new Dictionary<string, object>
+            var data = new Dictionary<string, object>
             {
                 ["model"] = info.Name,
                 ["revision"] = info.Revision,
@@ -134,9 +138,14 @@ internal sealed class EncoderHealthCheck(EncoderHost host, EncoderOptions option
                 ["maxTokens"] = info.MaxTokens,
                 ["device"] = info.Device,
                 ["precision"] = info.Precision,
-                // The searches' own instance may run in another precision (Encoder:QueryPrecision: bf16 on AMX).
+                // The searches' own instance may run in another precision (Encoder:QueryPrecision; its auto measured on a bf16 CPU).
                 ["queryPrecision"] = queryEncoder.Info.Precision,
-            }));
+            };
+            if (queryEncoder.PrecisionProbe is { } probe)
+            {
+                data["queryPrecisionProbe"] = new Dictionary<string, object> { ["fp32Ms"] = probe.Fp32Ms, ["bf16Ms"] = probe.Bf16Ms };
+            }
+            return Task.FromResult(HealthCheckResult.Healthy($"{info.Name} loaded", data));
         }
         return Task.FromResult(host.Failure is { } failure
             ? HealthCheckResult.Unhealthy($"cannot load {options.Model}: {failure.Message}")

@@ -164,6 +164,10 @@ try
             $"within {NodeVectorIndexBench.TieTolerance} of the 10th post's similarity: {result.RecallWithinTolerance:F3}), " +
             $"{result.MeanMs:F2} ms per search (one at a time)");
     }
+    if (nodeGraph is null && await nodeIndex.SaveForTheServiceAsync(dataSource) is { } savedIn)
+    {
+        Console.WriteLine($"  saved in {savedIn}, where the service takes it up instead of building it again");
+    }
     var (selfFound, selfAsked) = await nodeIndex.SelfFound(2000, shippedList);
     Console.WriteLine($"  node graph reachability: {selfFound} of {selfAsked} stored chunks found among the 10 nearest to their own vector " +
         $"(candidate list {shippedList}); a chunk no search reaches caps recall at any list");

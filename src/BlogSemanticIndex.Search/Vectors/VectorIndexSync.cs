@@ -146,6 +146,6 @@ public sealed class VectorIndexSync(
     /// One folder per store, named by a hash of it (its name holds characters no path should): a graph of a new model
     /// or whitening version replaces the old one's instead of leaving it on disk.
     /// </summary>
-    private static string FolderOf(string root, SavedGraphSource source) =>
+    internal static string FolderOf(string root, SavedGraphSource source) =>
         Path.Combine(root, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(source.Store)))[..16]);
 }
